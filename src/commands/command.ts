@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+
+/** One command of the extension: its id and what it does. */
+export interface Command {
+  readonly id: string;
+  execute(...args: unknown[]): unknown;
+}
+
+/** Every command id the extension contributes; a test checks this against package.json. */
+export const CommandIds = {
+  setApiKey: 'kieUpload.setApiKey',
+  clearApiKey: 'kieUpload.clearApiKey',
+} as const;
+
+export function registerCommands(commands: readonly Command[]): vscode.Disposable {
+  return vscode.Disposable.from(...commands.map((command) => vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.execute(...args))));
+}

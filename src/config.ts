@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+
+export const SECTION = 'kieUpload';
+export const DEFAULT_BASE_URL = 'https://kieai.redpandaai.co';
+
+export type AfterUpload = 'copyLink' | 'insertMarkdownLink' | 'ask' | 'none';
+
+/** The extension's settings, validated, with defaults. Re-read on every change; never mutated. */
+export interface KieConfig {
+  readonly baseUrl: string;
+  readonly uploadPath: string;
+  readonly retentionHours: number;
+  readonly afterUpload: AfterUpload;
+  readonly maxConcurrentUploads: number;
+  readonly maxRetries: number;
+}
+
+const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
+
+export function readConfig(scope?: vscode.Uri): KieConfig {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  return Object.freeze({
+    baseUrl: userLevel<string>(config, 'baseUrl') ?? DEFAULT_BASE_URL,
+    uploadPath: stringOr(config.get('uploadPath'), 'vscode-uploads'),
+    retentionHours: numberIn(userLevel(config, 'retentionHours'), 72, 1, 24 * 365),
+    afterUpload: AFTER_UPLOAD.includes(config.get('afterUpload') as AfterUpload) ? (config.get('afterUpload') as AfterUpload) : 'copyLink',
+    maxConcurrentUploads: Math.floor(numberIn(userLevel(config, 'maxConcurrentUploads'), 4, 1, 16)),
+    maxRetries: Math.floor(numberIn(userLevel(config, 'maxRetries'), 3, 0, 10)),
+  });
+}
+
+/**
+ * Application-scoped settings are read from the user's own settings only: a workspace's
+ * `.vscode/settings.json` can never redirect where the key goes or how hard the service is hit.
+ */
+function userLevel<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  const inspected = config.inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue;
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value.trim() ? value.trim() : fallback;
+}
+
+function numberIn(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}

@@ -1,0 +1,121 @@
+import { createReadStream } from 'node:fs';
+import { FormDataEncoder, type FileLike, type FormDataEntryValue, type FormDataLike } from 'form-data-encoder';
+
+/** A request body with an exact length, produced afresh for every attempt. */
+export interface RequestBody {
+  contentType: string;
+  contentLength: number;
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** Bytes to upload: a file read lazily from disk, or data already in memory. */
+export interface ByteSource {
+  readonly size: number;
+  read(chunkSize: number): AsyncIterable<Uint8Array>;
+}
+
+// form-data-encoder passes chunks up to 64 KiB through as they are and copies larger ones.
+const STREAM_CHUNK = 64 * 1024;
+// A multiple of 3, so that every chunk but the last encodes to base64 without padding.
+const BASE64_CHUNK = 3 * 64 * 1024;
+
+export function fileSource(path: string, size: number): ByteSource {
+  return {
+    size,
+    // `end` pins the read to the size that was announced in Content-Length.
+    read: (chunkSize) => (size === 0 ? emptyChunks() : createReadStream(path, { start: 0, end: size - 1, highWaterMark: chunkSize })),
+  };
+}
+
+export function memorySource(data: Uint8Array): ByteSource {
+  return {
+    size: data.byteLength,
+    async *read(chunkSize) {
+      for (let offset = 0; offset < data.byteLength; offset += chunkSize) {
+        yield data.subarray(offset, offset + chunkSize);
+      }
+    },
+  };
+}
+
+/**
+ * `multipart/form-data` with the parts the service documents (`file`, `uploadPath`, `fileName`),
+ * streamed from the source with an exact Content-Length: the file is never held in memory.
+ */
+export function multipartBody(source: ByteSource, file: { name: string; type: string }, fields: Record<string, string>): RequestBody {
+  const fileLike: FileLike = {
+    name: file.name,
+    type: file.type,
+    size: source.size,
+    lastModified: 0,
+    stream: () => source.read(STREAM_CHUNK),
+    [Symbol.toStringTag]: 'File',
+  };
+  const form = new EntryList([['file', fileLike], ...Object.entries(fields)]);
+  const encoder = new FormDataEncoder(form);
+  return {
+    contentType: encoder.contentType,
+    contentLength: Number(encoder.contentLength),
+    chunks: () => encoder.encode(),
+  };
+}
+
+/**
+ * The base64 endpoint's JSON body, `base64Data` as a data URL, encoded chunk by chunk while it is
+ * sent: the file never exists as a whole buffer, base64 string or JSON string.
+ */
+export function base64JsonBody(source: ByteSource, mimeType: string, fields: Record<string, string>): RequestBody {
+  const head = Buffer.from(`{"base64Data":${JSON.stringify(`data:${mimeType};base64,`).slice(0, -1)}`);
+  const tail = Buffer.from(`"${Object.entries(fields).map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`).join('')}}`);
+  return {
+    contentType: 'application/json',
+    contentLength: head.byteLength + base64Length(source.size) + tail.byteLength,
+    async *chunks() {
+      yield head;
+      yield* base64Chunks(source.read(BASE64_CHUNK));
+      yield tail;
+    },
+  };
+}
+
+export function base64Length(size: number): number {
+  return 4 * Math.ceil(size / 3);
+}
+
+/** Encodes a byte stream to base64 text incrementally, whatever sizes its chunks come in. */
+export async function* base64Chunks(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const bytes = carry.byteLength ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const whole = bytes.byteLength - (bytes.byteLength % 3);
+    if (whole > 0) {
+      yield Buffer.from(bytes.subarray(0, whole).toString('base64'), 'latin1');
+    }
+    carry = Buffer.from(bytes.subarray(whole));
+  }
+  if (carry.byteLength) {
+    yield Buffer.from(carry.toString('base64'), 'latin1');
+  }
+}
+
+async function* emptyChunks(): AsyncIterable<Uint8Array> {
+  // A zero-byte file has nothing to read; opening it would still cost a file handle.
+}
+
+/** The minimal FormData that form-data-encoder accepts, so a file part can stay a lazy stream. */
+class EntryList implements FormDataLike {
+  readonly [Symbol.toStringTag] = 'FormData';
+  constructor(private readonly list: Array<[string, FormDataEntryValue]>) {}
+  append(name: string, value: unknown): void {
+    this.list.push([name, value as FormDataEntryValue]);
+  }
+  getAll(name: string): FormDataEntryValue[] {
+    return this.list.filter(([key]) => key === name).map(([, value]) => value);
+  }
+  entries(): IterableIterator<[string, FormDataEntryValue]> {
+    return this.list[Symbol.iterator]();
+  }
+  [Symbol.iterator](): IterableIterator<[string, FormDataEntryValue]> {
+    return this.entries();
+  }
+}

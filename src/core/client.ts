@@ -1,0 +1,418 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
+import { ENDPOINTS, validateBaseUrl } from './endpoint';
+import { UploadError, cancelledError, errorCodeForStatus } from './errors';
+import { mimeTypeFor } from './mime';
+import { asObject, normalizeUploadResponse, serviceMessage, throwIfEnvelopeFailed } from './response';
+import { defaultRetryPolicy, parseRetryAfter, withRetries, type RetryPolicy, type Sleep } from './retry';
+import { nullLogger, type Logger, type ProgressListener, type UploadMethod, type UploadOptions, type UploadRecord } from './types';
+import { checkBase64Size, formatBytes, normalizeUploadPath, sanitizeFileName, validateRemoteUrl } from './validation';
+
+export interface Timeouts {
+  /** TCP/TLS connection set-up. */
+  connectMs: number;
+  /** From the end of the request body to the response headers (the service may fetch a URL meanwhile). */
+  headersMs: number;
+  /** Silence while sending the body or receiving the response. */
+  idleMs: number;
+}
+
+export const defaultTimeouts: Timeouts = { connectMs: 10_000, headersMs: 120_000, idleMs: 30_000 };
+
+/** What the client reads from the settings; re-created when they change. */
+export interface ClientSettings {
+  baseUrl: string;
+  uploadPath: string;
+  retentionHours: number;
+  retry?: Partial<RetryPolicy>;
+  timeouts?: Partial<Timeouts>;
+}
+
+/** What the client needs from its host (the editor, or a test). */
+export interface ClientDeps {
+  getApiKey: () => PromiseLike<string | undefined> | string | undefined;
+  logger?: Logger;
+  now?: () => Date;
+  /** A proxy agent, when one is configured; otherwise the client keeps its own. */
+  dispatcher?: Dispatcher;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+export interface UploadControls {
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * The File Upload API client: the three endpoints, validation before any request,
+ * streamed bodies, retries with backoff, timeouts and typed errors. Knows nothing of VS Code.
+ */
+export class KieClient {
+  private readonly baseUrl: string;
+  private readonly retry: RetryPolicy;
+  private readonly timeouts: Timeouts;
+  private readonly logger: Logger;
+  private ownAgent?: Agent;
+
+  constructor(
+    private readonly settings: ClientSettings,
+    private readonly deps: ClientDeps,
+  ) {
+    this.baseUrl = validateBaseUrl(settings.baseUrl);
+    this.retry = { ...defaultRetryPolicy, ...settings.retry };
+    this.timeouts = { ...defaultTimeouts, ...settings.timeouts };
+    this.logger = deps.logger ?? nullLogger;
+  }
+
+  /** Uploads a local file, by default through the stream endpoint. `source` is what the record remembers. */
+  async uploadFile(path: string, options: UploadOptions = {}, controls: UploadControls = {}, source = path): Promise<UploadRecord> {
+    const uploadPath = this.uploadPathFor(options);
+    const fileName = sanitizeFileName(options.fileName ?? basename(path));
+    const method = options.method ?? 'stream';
+    const size = await readableFileSize(path, fileName);
+    if (method === 'base64') {
+      checkBase64Size(size, fileName);
+    }
+    return this.sendBytes(fileSource(path, size), { fileName, uploadPath, method, source }, controls);
+  }
+
+  /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */
+  async uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}, source = 'data'): Promise<UploadRecord> {
+    const uploadPath = this.uploadPathFor(options);
+    const name = sanitizeFileName(options.fileName ?? fileName);
+    const method = options.method ?? 'base64';
+    if (!(data instanceof Uint8Array) || data.byteLength === 0) {
+      throw new UploadError('invalid-input', `${name} is empty: there is nothing to upload.`);
+    }
+    if (method === 'base64') {
+      checkBase64Size(data.byteLength, name);
+    }
+    return this.sendBytes(memorySource(data), { fileName: name, uploadPath, method, source }, controls);
+  }
+
+  /** Asks the service to fetch a public http(s) URL itself; this side never downloads it. */
+  async uploadUrl(fileUrl: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadRecord> {
+    const url = validateRemoteUrl(fileUrl);
+    const uploadPath = this.uploadPathFor(options);
+    const fileName = options.fileName === undefined ? undefined : sanitizeFileName(options.fileName);
+    const fields: Record<string, string> = { fileUrl: url, uploadPath, ...(fileName ? { fileName } : {}) };
+    const json = Buffer.from(JSON.stringify(fields));
+    const body: RequestBody = { contentType: 'application/json', contentLength: json.byteLength, chunks: async function* () { yield json; } };
+    const envelope = await this.post(ENDPOINTS.url, () => body, controls);
+    return normalizeUploadResponse(envelope, {
+      ...this.responseDefaults(),
+      method: 'url',
+      source: url,
+      requestedFileName: fileName,
+      requestedUploadPath: uploadPath,
+      knownMimeType: fileName ? mimeTypeFor(fileName) : undefined,
+    });
+  }
+
+  /** Releases the connection pool. */
+  async close(): Promise<void> {
+    const agent = this.ownAgent;
+    this.ownAgent = undefined;
+    await agent?.close();
+  }
+
+  private async sendBytes(
+    bytes: ByteSource,
+    target: { fileName: string; uploadPath: string; method: Exclude<UploadMethod, 'url'>; source: string },
+    controls: UploadControls,
+  ): Promise<UploadRecord> {
+    const mimeType = mimeTypeFor(target.fileName);
+    const fields = { uploadPath: target.uploadPath, fileName: target.fileName };
+    const makeBody =
+      target.method === 'stream'
+        ? () => multipartBody(bytes, { name: target.fileName, type: mimeType }, fields)
+        : () => base64JsonBody(bytes, mimeType, fields);
+    const envelope = await this.post(ENDPOINTS[target.method], makeBody, controls);
+    return normalizeUploadResponse(envelope, {
+      ...this.responseDefaults(),
+      method: target.method,
+      source: target.source,
+      requestedFileName: target.fileName,
+      requestedUploadPath: target.uploadPath,
+      knownSize: bytes.size,
+      knownMimeType: mimeType,
+    });
+  }
+
+  /** POSTs a body (made afresh per attempt) with retries; resolves with the successful envelope. */
+  private async post(path: string, makeBody: () => RequestBody, controls: UploadControls): Promise<Record<string, unknown>> {
+    const apiKey = await this.deps.getApiKey();
+    if (!apiKey) {
+      throw new UploadError('no-api-key', 'No API key is set. Run "Kie File Upload: Set API Key" first.');
+    }
+    let attempts = 0;
+    try {
+      return await withRetries(
+        this.retry,
+        (attempt) => {
+          attempts = attempt;
+          return this.attempt(path, makeBody(), apiKey, controls, attempt);
+        },
+        {
+          signal: controls.signal,
+          sleep: this.deps.sleep,
+          random: this.deps.random,
+          onRetry: (error, retry, delay) =>
+            this.logger.warn(`POST ${path} failed (${error.message}); retry ${retry} of ${this.retry.maxRetries} in ${delay} ms`),
+        },
+      );
+    } catch (error) {
+      if (error instanceof UploadError && error.retryable && attempts > 1) {
+        throw new UploadError(error.code, `${error.message} (gave up after ${attempts} attempts)`, error.details);
+      }
+      throw error;
+    }
+  }
+
+  private async attempt(path: string, body: RequestBody, apiKey: string, controls: UploadControls, attempt: number): Promise<Record<string, unknown>> {
+    if (controls.signal?.aborted) {
+      throw cancelledError();
+    }
+    this.logger.debug(`POST ${path} (${formatBytes(body.contentLength)}, attempt ${attempt})`);
+    const idle = new IdleWatch(this.timeouts.idleMs);
+    const signal = controls.signal ? AbortSignal.any([controls.signal, idle.signal]) : idle.signal;
+    const total = body.contentLength;
+    let sent = 0;
+    controls.onProgress?.(0, total);
+    async function* counted(): AsyncIterable<Uint8Array> {
+      idle.arm();
+      for await (const chunk of body.chunks()) {
+        yield chunk;
+        sent += chunk.byteLength;
+        idle.arm();
+        controls.onProgress?.(sent, total);
+      }
+      idle.disarm();
+    }
+    try {
+      const response = await request(this.baseUrl + path, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': body.contentType,
+          'content-length': String(total),
+          accept: 'application/json',
+          'user-agent': 'kie-file-upload-vscode',
+        },
+        // undici streams async iterables as they are; its typings only list Readable.
+        body: counted() as unknown as Readable,
+        signal,
+        dispatcher: this.dispatcher(),
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.idleMs,
+      });
+      return await readEnvelope(response);
+    } catch (error) {
+      throw translateError(error, { signal: controls.signal, idle, host: new URL(this.baseUrl).host, timeouts: this.timeouts });
+    } finally {
+      idle.disarm();
+    }
+  }
+
+  private dispatcher(): Dispatcher {
+    if (this.deps.dispatcher) {
+      return this.deps.dispatcher;
+    }
+    this.ownAgent ??= new Agent({ connect: { timeout: this.timeouts.connectMs }, keepAliveTimeout: 10_000 });
+    return this.ownAgent;
+  }
+
+  private uploadPathFor(options: UploadOptions): string {
+    return normalizeUploadPath(options.uploadPath ?? this.settings.uploadPath);
+  }
+
+  private responseDefaults() {
+    return { retentionHours: this.settings.retentionHours, now: this.deps.now?.() ?? new Date() };
+  }
+}
+
+/** Size of a regular, readable, non-empty file; anything else is refused before a request. */
+async function readableFileSize(path: string, label: string): Promise<number> {
+  let stats;
+  try {
+    stats = await fs.stat(path);
+    await fs.access(path, fsConstants.R_OK);
+  } catch (error) {
+    throw new UploadError('not-found', `${label} cannot be read: ${describeFsError(error)}.`, { cause: error });
+  }
+  if (stats.isDirectory()) {
+    throw new UploadError('invalid-input', `${label} is a folder; choose the files in it.`);
+  }
+  if (!stats.isFile()) {
+    // FIFOs, sockets and devices such as /dev/zero never end or never start.
+    throw new UploadError('invalid-input', `${label} is not a regular file (a device, pipe or socket) and cannot be uploaded.`);
+  }
+  if (stats.size === 0) {
+    throw new UploadError('invalid-input', `${label} is empty (0 bytes): there is nothing to upload.`);
+  }
+  return stats.size;
+}
+
+function describeFsError(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException)?.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'the file does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return (error as Error)?.message ?? String(error);
+  }
+}
+
+/** Reads a bounded response and returns the successful envelope, or throws what went wrong. */
+async function readEnvelope(response: Dispatcher.ResponseData): Promise<Record<string, unknown>> {
+  const { statusCode, headers } = response;
+  const text = await readBounded(response.body, MAX_RESPONSE_BYTES);
+  if (statusCode >= 300 && statusCode < 400) {
+    // Following a redirect could carry the key to another host; the API never needs one.
+    throw new UploadError('protocol', `The service answered with a redirect (HTTP ${statusCode}) to ${String(headers.location ?? 'nowhere')}; check kieUpload.baseUrl.`, {
+      status: statusCode,
+    });
+  }
+  const envelope = asObject(parseJson(text));
+  if (statusCode < 200 || statusCode >= 300) {
+    const message = serviceMessage(envelope) ?? `The service answered HTTP ${statusCode}${statusCode === 401 ? ': the API key was rejected' : ''}.`;
+    throw new UploadError(errorCodeForStatus(statusCode), message, {
+      status: statusCode,
+      retryAfterMs: parseRetryAfter(headers['retry-after']),
+    });
+  }
+  if (!envelope) {
+    throw new UploadError('protocol', `The service's answer was not the expected JSON: ${describeBody(text)}.`, { status: statusCode });
+  }
+  throwIfEnvelopeFailed(envelope);
+  return envelope;
+}
+
+async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw new UploadError('protocol', `The service's answer is larger than ${formatBytes(limit)}; it is not an upload result.`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text.trim() ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeBody(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return 'it was empty';
+  }
+  if (trimmed.startsWith('<')) {
+    return 'it was an HTML page';
+  }
+  return `it began "${trimmed.slice(0, 40).replace(/\s+/g, ' ')}"`;
+}
+
+/** Fires when no body bytes moved for `ms`: a peer that stopped reading or writing. */
+class IdleWatch {
+  private readonly controller = new AbortController();
+  private timer?: NodeJS.Timeout;
+  constructor(readonly ms: number) {}
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  get fired(): boolean {
+    return this.controller.signal.aborted;
+  }
+  arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.ms);
+  }
+  disarm(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed while sending',
+  ENOTFOUND: 'the host name could not be resolved',
+  EAI_AGAIN: 'the host name could not be resolved (DNS is not answering)',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the connection was closed unexpectedly',
+  UND_ERR_CLOSED: 'the connection was closed',
+};
+
+function translateError(
+  error: unknown,
+  context: { signal?: AbortSignal; idle: IdleWatch; host: string; timeouts: Timeouts },
+): UploadError {
+  if (error instanceof UploadError) {
+    return error;
+  }
+  if (context.signal?.aborted) {
+    return cancelledError();
+  }
+  const cause = findUploadError(error);
+  if (cause) {
+    return cause;
+  }
+  if (context.idle.fired) {
+    return new UploadError('timeout', `Nothing moved between this computer and ${context.host} for ${context.timeouts.idleMs / 1000} s; the upload was stopped.`, { cause: error });
+  }
+  const code = errorCode(error);
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new UploadError('timeout', `Could not connect to ${context.host} within ${context.timeouts.connectMs / 1000} s.`, { cause: error });
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return new UploadError('timeout', `${context.host} did not answer within ${context.timeouts.headersMs / 1000} s after the upload was sent.`, { cause: error });
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new UploadError('timeout', `${context.host} stopped sending its answer for ${context.timeouts.idleMs / 1000} s.`, { cause: error });
+    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+      return new UploadError('invalid-input', 'The file changed size while it was being uploaded; upload it again.', { cause: error });
+  }
+  const reason = (code && NETWORK_CODES[code]) ?? (error as Error)?.message ?? String(error);
+  return new UploadError('network', `Could not reach ${context.host}: ${reason}.`, { cause: error });
+}
+
+/** An UploadError raised inside the body stream (a file that vanished mid-read), wrapped by undici. */
+function findUploadError(error: unknown): UploadError | undefined {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof UploadError) {
+      return current;
+    }
+  }
+  return undefined;
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      return code;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * Public data shapes of the extension (fixed by the project's INTERFACE.md).
+ * Nothing in `src/core` imports `vscode`; these types are shared by the core and the glue.
+ */
+
+/** How a file reached the service. */
+export type UploadMethod = 'stream' | 'base64' | 'url';
+
+/** Why an upload failed. */
+export type ErrorCode =
+  | 'unauthorized'
+  | 'bad-request'
+  | 'method-not-allowed'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'cancelled'
+  | 'protocol'
+  | 'too-large'
+  | 'invalid-input'
+  | 'not-found'
+  | 'no-api-key';
+
+/** One successful upload, as kept in the history. */
+export interface UploadRecord {
+  id: string;
+  fileName: string;
+  fileSize: number;
+  mimeType: string;
+  uploadPath: string;
+  /** The link to share: `fileUrl` when the service gave one, else `downloadUrl`. */
+  url: string;
+  downloadUrl: string;
+  /** ISO 8601. */
+  uploadedAt: string;
+  /** ISO 8601: the service's value, else `uploadedAt` + the retention setting. */
+  expiresAt: string;
+  method: UploadMethod;
+  /** The local file's URI string, the remote URL, or `'data'`. */
+  source: string;
+}
+
+/** Per-call choices; everything else comes from the settings. */
+export interface UploadOptions {
+  fileName?: string;
+  uploadPath?: string;
+  method?: 'stream' | 'base64';
+}
+
+/** The result of one upload: a record, or an error. Never both. */
+export interface UploadOutcome {
+  source: string;
+  record?: UploadRecord;
+  error?: { code: ErrorCode; message: string };
+}
+
+/** Byte progress of one upload. `total` is exact: bodies are sent with a Content-Length. */
+export type ProgressListener = (sentBytes: number, totalBytes: number) => void;
+
+/** The logging the core needs; the glue passes a LogOutputChannel, tests a null logger. */
+export interface Logger {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const nullLogger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -1,0 +1,120 @@
+import * as vscode from 'vscode';
+import type { KieClient, UploadControls } from './core/client';
+import { UploadError } from './core/errors';
+import type { UploadHistory } from './core/history';
+import { settleUpload } from './core/outcome';
+import { mapConcurrent } from './core/pool';
+import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
+import type { KieConfig } from './config';
+
+export interface UploadServiceDeps {
+  getConfig: () => KieConfig;
+  getApiKey: () => Thenable<string | undefined>;
+  history: UploadHistory;
+  logger: Logger;
+}
+
+/**
+ * Uploads on behalf of the commands and the exported API: builds the core client from the
+ * settings (lazily, so activation loads no HTTP stack), settles every upload into an outcome,
+ * and records successes in the history. It never rejects for an upload failure.
+ */
+export class UploadService implements vscode.Disposable {
+  private client?: Promise<KieClient>;
+
+  constructor(private readonly deps: UploadServiceDeps) {}
+
+  uploadFiles(uris: readonly vscode.Uri[], options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome[]> {
+    return mapConcurrent(uris, this.deps.getConfig().maxConcurrentUploads, (uri) => this.uploadFile(uri, options, controls));
+  }
+
+  uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    return this.settle(String(uri), async () => {
+      const client = await this.getClient();
+      if (uri.scheme === 'file') {
+        return client.uploadFile(uri.fsPath, options, controls, uri.toString());
+      }
+      // Remote and virtual file systems: read through VS Code, which only works for small files.
+      const data = await readThroughWorkspace(uri);
+      return client.uploadData(data, basename(uri), { method: 'base64', ...options }, controls, uri.toString());
+    }, controls);
+  }
+
+  uploadUrl(url: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    return this.settle(String(url), async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
+  }
+
+  uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    return this.settle('data', async () => (await this.getClient()).uploadData(data, fileName, options, controls), controls);
+  }
+
+  /** Settings changed: the next upload builds a client from the new ones. */
+  reset(): void {
+    const previous = this.client;
+    this.client = undefined;
+    void previous?.then((client) => client.close(), () => undefined);
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+
+  private async settle(source: string, upload: () => Promise<UploadRecord>, controls: UploadControls): Promise<UploadOutcome> {
+    const outcome = await settleUpload(source, async () => {
+      if (controls.signal?.aborted) {
+        throw new UploadError('cancelled', vscode.l10n.t('The upload was cancelled.'));
+      }
+      return upload();
+    }, this.deps.logger);
+    if (outcome.record) {
+      await this.deps.history.add(outcome.record);
+      this.deps.logger.info(`Uploaded ${outcome.record.fileName} → ${outcome.record.url} (expires ${outcome.record.expiresAt})`);
+    }
+    return outcome;
+  }
+
+  private getClient(): Promise<KieClient> {
+    this.client ??= this.createClient();
+    const pending = this.client;
+    // A client that could not be built (a bad base URL) is not kept: the next upload tries again.
+    pending.catch(() => {
+      if (this.client === pending) {
+        this.client = undefined;
+      }
+    });
+    return pending;
+  }
+
+  private async createClient(): Promise<KieClient> {
+    const config = this.deps.getConfig();
+    const { KieClient } = await import('./core/client');
+    return new KieClient(
+      { baseUrl: config.baseUrl, uploadPath: config.uploadPath, retentionHours: config.retentionHours, retry: { maxRetries: config.maxRetries } },
+      { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
+    );
+  }
+}
+
+async function readThroughWorkspace(uri: vscode.Uri): Promise<Uint8Array> {
+  const { BASE64_LIMIT_BYTES, formatBytes } = await import('./core/validation');
+  let stat: vscode.FileStat;
+  try {
+    stat = await vscode.workspace.fs.stat(uri);
+  } catch (error) {
+    throw new UploadError('not-found', vscode.l10n.t('{0} cannot be read: {1}', basename(uri), (error as Error).message));
+  }
+  if (stat.type & vscode.FileType.Directory) {
+    throw new UploadError('invalid-input', vscode.l10n.t('{0} is a folder; choose the files in it.', basename(uri)));
+  }
+  if (stat.size > BASE64_LIMIT_BYTES) {
+    throw new UploadError(
+      'too-large',
+      vscode.l10n.t('{0} is {1}. Files that are not on this machine\'s disk can be uploaded up to {2}.', basename(uri), formatBytes(stat.size), formatBytes(BASE64_LIMIT_BYTES)),
+    );
+  }
+  return vscode.workspace.fs.readFile(uri);
+}
+
+function basename(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1) || 'file';
+}

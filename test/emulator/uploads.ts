@@ -1,0 +1,268 @@
+/**
+ * The three upload endpoints. Each turns a request body into a {@link StagedUpload}: validated
+ * names plus the bytes already on disk in the store's temp area. The server then commits it.
+ * On failure a stager removes whatever it wrote and throws (an ApiError for the client's mistakes).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { rm, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import busboy from 'busboy';
+import { readJsonObject, streamToFile } from './body';
+import { ApiError } from './http';
+import { checkFileName, checkUploadPath, chooseMimeType, randomFileName, safeFileName } from './names';
+import type { FileStore, StagedUpload } from './store';
+
+export interface UploadLimits {
+  maxJsonBytes: number;
+  maxBase64Bytes?: number;
+  urlFetchTimeoutMs: number;
+  urlFetchMaxBytes: number;
+}
+
+export interface StageContext {
+  body: Readable;
+  headers: IncomingHttpHeaders;
+  store: FileStore;
+  limits: UploadLimits;
+  /** Aborted when the client goes away or the emulator closes (stops a URL download). */
+  signal: AbortSignal;
+}
+
+export type Stager = (ctx: StageContext) => Promise<StagedUpload>;
+
+// ---------------------------------------------------------------------------------------------
+// /api/file-stream-upload (multipart/form-data)
+
+/** Generous for text fields, small enough that a runaway field cannot fill memory. */
+const FORM_LIMITS: busboy.Limits = { fieldSize: 64 * 1024, fields: 32, parts: 64 };
+
+interface ReceivedFile {
+  tempPath: string;
+  size: number;
+  filename?: string;
+  mimeType: string;
+}
+
+export const stageMultipart: Stager = async (ctx) => {
+  const { fields, file } = await parseForm(ctx);
+  try {
+    const uploadPath = checkUploadPath(fields.get('uploadPath'));
+    const originalName = file.filename ?? '';
+    const fileName = checkFileName(fields.get('fileName')) ?? randomFileName(originalName, file.mimeType);
+    return {
+      tempPath: file.tempPath,
+      fileSize: file.size,
+      uploadPath,
+      fileName,
+      originalName,
+      mimeType: chooseMimeType(file.mimeType, fileName, file.mimeType === 'text/plain'),
+    };
+  } catch (err) {
+    await rm(file.tempPath, { force: true });
+    throw err;
+  }
+};
+
+/**
+ * Parses the form, streaming the `file` part to a temp file as it arrives: the text fields may
+ * come before or after it (curl and browsers put the file first, Python `requests` last), so the
+ * final name is only known once the whole form has been read.
+ */
+async function parseForm(ctx: StageContext): Promise<{ fields: Map<string, string>; file: ReceivedFile }> {
+  let parser: busboy.Busboy;
+  try {
+    // Browsers and undici send UTF-8 file names; busboy's default would read them as latin1.
+    parser = busboy({ headers: ctx.headers, defParamCharset: 'utf8', limits: FORM_LIMITS });
+  } catch (err) {
+    throw new ApiError(400, `Malformed multipart request: ${(err as Error).message}`);
+  }
+  const fields = new Map<string, string>();
+  let saving: Promise<ReceivedFile> | undefined;
+
+  const parsed = new Promise<void>((resolve, reject) => {
+    parser.on('field', (name, value, info) => {
+      if (info.nameTruncated || info.valueTruncated) {
+        reject(new ApiError(400, `Form field "${name}" is too long`));
+      }
+      fields.set(name, value);
+    });
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file' || saving) {
+        stream.resume();
+        if (saving && name === 'file') {
+          reject(new ApiError(400, 'Only one "file" part is allowed'));
+        }
+        return;
+      }
+      const tempPath = ctx.store.newTempPath();
+      saving = streamToFile(stream, tempPath).then((size) => ({ tempPath, size, ...info }));
+      saving.catch(reject);
+    });
+    for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) {
+      parser.on(limit, () => reject(new ApiError(400, 'Too many form parts')));
+    }
+    parser.on('error', (err: Error) => reject(new ApiError(400, `Malformed multipart body: ${err.message}`)));
+    parser.on('close', resolve);
+    ctx.body.once('error', reject);
+    ctx.body.pipe(parser);
+  });
+
+  try {
+    await parsed;
+    if (!saving) {
+      throw new ApiError(400, 'file is required (a multipart file part named "file")');
+    }
+    return { fields, file: await saving };
+  } catch (err) {
+    // Stop parsing; destroying busboy also destroys a half-read file stream, which makes
+    // streamToFile delete its partial temp file. Then make sure a completed one goes too.
+    ctx.body.unpipe(parser);
+    parser.destroy();
+    const file = await saving?.catch(() => undefined);
+    if (file) {
+      await rm(file.tempPath, { force: true });
+    }
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/file-base64-upload (application/json)
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export const stageBase64: Stager = async (ctx) => {
+  const json = await readJsonObject(ctx.body, ctx.limits.maxJsonBytes);
+  const uploadPath = checkUploadPath(json.uploadPath);
+  const explicitName = checkFileName(json.fileName);
+  const { bytes, mimeType } = decodeBase64Data(json.base64Data, ctx.limits.maxBase64Bytes);
+  const fileName = explicitName ?? randomFileName(undefined, mimeType);
+  const tempPath = ctx.store.newTempPath();
+  await writeFile(tempPath, bytes, { flag: 'wx' });
+  return {
+    tempPath,
+    fileSize: bytes.length,
+    uploadPath,
+    fileName,
+    originalName: fileName,
+    mimeType: chooseMimeType(mimeType, fileName),
+  };
+};
+
+/**
+ * Decodes plain base64 or a `data:<mime>;base64,<data>` URL, strictly: Node's own decoder
+ * silently skips bad characters, which would hide client bugs. Line breaks and other
+ * whitespace (as wrapped by MIME encoders) are tolerated; the padding must be right.
+ */
+export function decodeBase64Data(value: unknown, maxBytes?: number): { bytes: Buffer; mimeType?: string } {
+  if (typeof value !== 'string' || value === '') {
+    throw new ApiError(400, 'base64Data is required');
+  }
+  let payload = value;
+  let mimeType: string | undefined;
+  if (value.startsWith('data:')) {
+    const comma = value.indexOf(',');
+    const params = value.slice('data:'.length, comma).split(';');
+    if (comma < 0 || params.pop()?.toLowerCase() !== 'base64') {
+      throw new ApiError(400, 'base64Data is a data URL but not of the form data:<mime>;base64,<data>');
+    }
+    mimeType = params[0] || undefined;
+    payload = value.slice(comma + 1);
+  }
+  if (/\s/.test(payload)) {
+    payload = payload.replace(/\s+/g, '');
+  }
+  if (payload.length === 0 || payload.length % 4 !== 0 || !BASE64.test(payload)) {
+    throw new ApiError(400, 'base64Data is not valid base64 (bad characters or padding)');
+  }
+  const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
+  const size = (payload.length / 4) * 3 - padding;
+  if (maxBytes !== undefined && size > maxBytes) {
+    throw new ApiError(400, `Decoded file is ${size} bytes; the limit is ${maxBytes} bytes`);
+  }
+  return { bytes: Buffer.from(payload, 'base64'), mimeType };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/file-url-upload (application/json)
+
+export const stageUrl: Stager = async (ctx) => {
+  const json = await readJsonObject(ctx.body, ctx.limits.maxJsonBytes);
+  const fileUrl = checkFileUrl(json.fileUrl);
+  const uploadPath = checkUploadPath(json.uploadPath);
+  const explicitName = checkFileName(json.fileName);
+  const tempPath = ctx.store.newTempPath();
+  const { size, contentType } = await download(fileUrl, tempPath, ctx);
+  const urlName = safeFileName(lastSegment(fileUrl));
+  const fileName = explicitName ?? urlName ?? randomFileName(undefined, contentType);
+  return {
+    tempPath,
+    fileSize: size,
+    uploadPath,
+    fileName,
+    originalName: urlName ?? fileName,
+    mimeType: chooseMimeType(contentType, fileName),
+  };
+};
+
+function checkFileUrl(value: unknown): URL {
+  if (typeof value !== 'string' || value === '') {
+    throw new ApiError(400, 'fileUrl is required');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ApiError(400, 'fileUrl is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ApiError(400, `fileUrl must be an http or https URL, not ${url.protocol}`);
+  }
+  return url;
+}
+
+/** The URL's last path segment, decoded; undefined when there is none or it is not decodable. */
+function lastSegment(url: URL): string | undefined {
+  try {
+    return decodeURIComponent(url.pathname.split('/').pop() ?? '') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fetches `url` into `tempPath` the way the service does: within a total time limit and a size
+ * cap, streaming to disk. Every failure is the caller's problem (unreachable, HTTP error,
+ * too slow, too big): 400.
+ */
+async function download(url: URL, tempPath: string, ctx: StageContext): Promise<{ size: number; contentType?: string }> {
+  const { urlFetchTimeoutMs: timeoutMs, urlFetchMaxBytes: maxBytes } = ctx.limits;
+  const tooLarge = `File at fileUrl exceeds the ${maxBytes}-byte limit`;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(url, { signal: AbortSignal.any([timeout, ctx.signal]), redirect: 'follow' });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new ApiError(400, `fileUrl could not be fetched: HTTP ${response.status}`);
+    }
+    if (Number(response.headers.get('content-length')) > maxBytes) {
+      await response.body.cancel();
+      throw new ApiError(400, tooLarge);
+    }
+    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const size = await streamToFile(body, tempPath, { maxBytes, message: tooLarge });
+    return { size, contentType: response.headers.get('content-type') ?? undefined };
+  } catch (err) {
+    if (timeout.aborted) {
+      throw new ApiError(400, `Downloading fileUrl timed out after ${timeoutMs} ms`);
+    }
+    throw err instanceof ApiError ? err : new ApiError(400, `fileUrl could not be fetched: ${describeFetchError(err)}`);
+  }
+}
+
+/** undici hides the useful part ("ECONNREFUSED", "ENOTFOUND") in `cause`. */
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
+}
