@@ -7,8 +7,10 @@ export const MAX_URL_LENGTH = 8192;
 export const MAX_FILE_NAME_BYTES = 255;
 export const MAX_UPLOAD_PATH_LENGTH = 1024;
 
-// C0/C1 controls, plus the bidi overrides that can make `gnp.exe` read as `exe.png`.
+// C0/C1 controls (matching them is the point here), plus the bidi overrides that can make `gnp.exe` read as `exe.png`.
+// eslint-disable-next-line no-control-regex
 const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

@@ -101,10 +101,17 @@ export async function streamToFile(source: Readable, filePath: string, limit?: B
       callback(null, chunk);
     },
   });
+  const file = createWriteStream(filePath, { flags: 'wx' });
   try {
-    await pipeline(source, counter, createWriteStream(filePath, { flags: 'wx' }));
+    await pipeline(source, counter, file);
     return size;
   } catch (err) {
+    // pipeline rejects on the first error without waiting for the file to close; a stream
+    // destroyed while still opening creates the file afterwards, so removing it any earlier
+    // could leave an empty temp file behind.
+    if (!file.closed) {
+      await new Promise<void>((resolve) => file.once('close', () => resolve()));
+    }
     await rm(filePath, { force: true });
     throw err;
   }

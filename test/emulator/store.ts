@@ -10,11 +10,12 @@
  * through the in-memory index, never straight from a request path to the file system.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiError } from './http';
-import { newFileId } from './names';
+import { checkFileName, checkUploadPath, newFileId } from './names';
 
 /** One stored file, as the emulator remembers it. */
 export interface StoredFile {
@@ -62,12 +63,12 @@ export class FileStore {
   ) {
     // A periodic sweep deletes expired files even when nobody asks for them; unref'd so a
     // forgotten emulator never keeps a test process alive.
-    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.sweep().catch(() => undefined), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
 
   static async open(options: StoreOptions): Promise<FileStore> {
-    const ownsRoot = options.dir === undefined;
+    const ownsRoot = !options.dir;
     const root = options.dir ? path.resolve(options.dir) : await mkdtemp(path.join(os.tmpdir(), 'kie-emulator-'));
     // Leftovers of uploads interrupted by a crash are useless: start the temp area empty.
     await rm(path.join(root, 'tmp'), { recursive: true, force: true });
@@ -126,7 +127,7 @@ export class FileStore {
 
   /** The live record stored under uploadPath/fileName. */
   findByPath(uploadPath: string, fileName: string): StoredFile | undefined {
-    return this.live(this.byKey.get(`${uploadPath}/${fileName}`));
+    return this.live(this.byKey.get(keyOf({ uploadPath, fileName })));
   }
 
   /** Absolute path of a record's bytes. */
@@ -174,7 +175,8 @@ export class FileStore {
 
   private live(record: StoredFile | undefined): StoredFile | undefined {
     if (record && this.options.now() >= record.expiresAtMs) {
-      void this.exclusive(() => this.forget(record, true));
+      // Deleting is housekeeping: the caller already treats the file as gone.
+      this.exclusive(() => this.forget(record, true)).catch(() => undefined);
       return undefined;
     }
     return record;
@@ -213,7 +215,7 @@ export class FileStore {
     for (const entry of await readdir(path.join(this.root, 'meta'))) {
       const record = await readRecord(path.join(this.root, 'meta', entry));
       const current = record && this.byKey.get(keyOf(record));
-      if (!record || (current && current.uploadedAtMs >= record.uploadedAtMs)) {
+      if (!record || (current && current.uploadedAtMs >= record.uploadedAtMs) || !existsSync(this.diskPath(record))) {
         continue;
       }
       if (current) {
@@ -240,11 +242,17 @@ function keyOf(record: { uploadPath: string; fileName: string }): string {
   return `${record.uploadPath}/${record.fileName}`;
 }
 
-/** A metadata file from a previous run, or undefined when it is unreadable. */
+/** A metadata file from a previous run, or undefined when it is unreadable or not trustworthy. */
 async function readRecord(file: string): Promise<StoredFile | undefined> {
   try {
     const record = JSON.parse(await readFile(file, 'utf8')) as StoredFile;
-    return typeof record.fileId === 'string' && typeof record.expiresAtMs === 'number' ? record : undefined;
+    // Re-validate the names: a hand-edited index must not point outside the storage directory.
+    const valid =
+      typeof record.fileId === 'string' &&
+      typeof record.expiresAtMs === 'number' &&
+      checkUploadPath(record.uploadPath) === record.uploadPath &&
+      checkFileName(record.fileName) === record.fileName;
+    return valid ? record : undefined;
   } catch {
     return undefined;
   }
