@@ -7,13 +7,17 @@ import { SECTION, readConfig, type KieConfig } from './config';
 import { UploadHistory } from './core/history';
 import { KeyStore } from './keyStore';
 import { RedactingLogger } from './log';
+import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
+import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
+import { UploadFilesCommand, UploadFromExplorerCommand } from './commands/uploadFilesCommand';
 
 const HISTORY_KEY = 'kieUpload.history';
 
 export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const channel = vscode.window.createOutputChannel('Kie File Upload', { log: true });
-  const logger = new RedactingLogger(channel);
+  const testing = context.extensionMode === vscode.ExtensionMode.Test ? createTestingHandle(context) : undefined;
+  const logger = new RedactingLogger(channel, testing?.logLines && ((line) => testing.logLines.push(line)));
   const keys = new KeyStore(context.secrets);
   let config: KieConfig = readConfig();
 
@@ -28,6 +32,9 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const historyChanged = new vscode.EventEmitter<void>();
   const uploads = new UploadService({ getConfig: () => config, getApiKey: () => keys.get(), history, logger });
 
+  const uploadDeps = { uploads, flow: new UploadFlow({ keys, getConfig: () => config }) };
+  const recentUploads = new RecentUploadsProvider(history);
+
   context.subscriptions.push(
     channel,
     keys,
@@ -41,16 +48,36 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         uploads.reset();
       }
     }),
-    registerCommands([new SetApiKeyCommand(keys), new ClearApiKeyCommand(keys)]),
+    recentUploads,
+    registerRecentUploadsView(recentUploads),
+    registerCommands([
+      new UploadFilesCommand(uploadDeps),
+      new UploadFromExplorerCommand(uploadDeps),
+      new SetApiKeyCommand(keys),
+      new ClearApiKeyCommand(keys),
+    ]),
   );
 
-  return {
+  const api: KieUploadApi = {
     uploadFiles: (uris, options) => uploads.uploadFiles(uris, options),
     uploadUrl: (url, options) => uploads.uploadUrl(url, options),
     uploadData: (data, fileName, options) => uploads.uploadData(data, fileName, options),
     history: () => history.list(),
     onDidChangeHistory: historyChanged.event,
   };
+  // Only the extension's own test suites (ExtensionMode.Test) see its storage and log lines.
+  return testing ? Object.assign(api, { testing }) : api;
+}
+
+/** What the integration tests inspect to prove that the key never lands outside SecretStorage. */
+export interface TestingHandle {
+  globalState: vscode.Memento;
+  workspaceState: vscode.Memento;
+  logLines: string[];
+}
+
+function createTestingHandle(context: vscode.ExtensionContext): TestingHandle {
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [] };
 }
 
 export function deactivate(): void {

@@ -8,7 +8,11 @@ import type { Logger } from './core/types';
 export class RedactingLogger implements Logger {
   private secrets: string[] = [];
 
-  constructor(private readonly channel: vscode.LogOutputChannel) {}
+  /** @param tee receives every line as written to the channel (the integration tests read it). */
+  constructor(
+    private readonly channel: vscode.LogOutputChannel,
+    private readonly tee?: (line: string) => void,
+  ) {}
 
   /** The values to hide (the current key); called whenever the key changes. */
   setSecrets(values: readonly (string | undefined)[]): void {
@@ -16,19 +20,25 @@ export class RedactingLogger implements Logger {
   }
 
   trace(message: string): void {
-    this.channel.trace(this.redact(message));
+    this.write('trace', message);
   }
   debug(message: string): void {
-    this.channel.debug(this.redact(message));
+    this.write('debug', message);
   }
   info(message: string): void {
-    this.channel.info(this.redact(message));
+    this.write('info', message);
   }
   warn(message: string): void {
-    this.channel.warn(this.redact(message));
+    this.write('warn', message);
   }
   error(message: string): void {
-    this.channel.error(this.redact(message));
+    this.write('error', message);
+  }
+
+  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string): void {
+    const line = this.redact(message);
+    this.channel[level](line);
+    this.tee?.(`[${level}] ${line}`);
   }
 
   redact(message: string): string {

@@ -8,6 +8,8 @@ export interface Command {
 
 /** Every command id the extension contributes; a test checks this against package.json. */
 export const CommandIds = {
+  uploadFiles: 'kieUpload.uploadFiles',
+  uploadFromExplorer: 'kieUpload.uploadFromExplorer',
   setApiKey: 'kieUpload.setApiKey',
   clearApiKey: 'kieUpload.clearApiKey',
 } as const;

@@ -1,0 +1,84 @@
+import * as vscode from 'vscode';
+import type { UploadOptions, UploadOutcome } from '../core/types';
+import type { UploadJob } from '../uploadFlow';
+import type { UploadService } from '../uploadService';
+
+/** Files to upload, found from what the user selected (files and folders). */
+export interface FileTargets {
+  files: Array<{ uri: vscode.Uri; size: number }>;
+  folders: vscode.Uri[];
+  /** Selections that give nothing to upload (an empty folder), reported as outcomes. */
+  problems: UploadOutcome[];
+}
+
+/**
+ * Reads the Explorer's calling convention `(uri, uris)`: the clicked item and the whole selection.
+ * Also accepts a single Uri, an array of Uris, or absolute paths. Undefined when no target was given.
+ */
+export function urisFromArguments(uri: unknown, uris: unknown): vscode.Uri[] | undefined {
+  const list = Array.isArray(uris) && uris.length > 0 ? uris : Array.isArray(uri) ? uri : uri === undefined || uri === null ? [] : [uri];
+  if (list.length === 0) {
+    return undefined;
+  }
+  return list.map(toUri);
+}
+
+function toUri(value: unknown): vscode.Uri {
+  if (value instanceof vscode.Uri) {
+    return value;
+  }
+  if (typeof value === 'string' && value.trim()) {
+    return /^[a-zA-Z][\w+.-]+:/.test(value) && !/^[a-zA-Z]:[\\/]/.test(value) ? vscode.Uri.parse(value, true) : vscode.Uri.file(value);
+  }
+  throw new TypeError(vscode.l10n.t('Expected a file URI or path, got {0}.', JSON.stringify(value) ?? String(value)));
+}
+
+/** Expands folders into their files (honouring `files.exclude`) and sizes every file for the progress total. */
+export async function collectFiles(uris: readonly vscode.Uri[]): Promise<FileTargets> {
+  const targets: FileTargets = { files: [], folders: [], problems: [] };
+  const seen = new Set<string>();
+  const add = (uri: vscode.Uri, size: number) => {
+    if (!seen.has(uri.toString())) {
+      seen.add(uri.toString());
+      targets.files.push({ uri, size });
+    }
+  };
+  for (const uri of uris) {
+    const stat = await statOrUndefined(uri);
+    if (!stat || !(stat.type & vscode.FileType.Directory)) {
+      // Missing files still become uploads, which then fail with a clear "not found".
+      add(uri, stat?.size ?? 0);
+      continue;
+    }
+    targets.folders.push(uri);
+    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/*'));
+    found.sort((a, b) => a.path.localeCompare(b.path));
+    if (found.length === 0) {
+      targets.problems.push({ source: uri.toString(), error: { code: 'invalid-input', message: vscode.l10n.t('The folder {0} has no files to upload.', basename(uri)) } });
+    }
+    for (const file of found) {
+      add(file, (await statOrUndefined(file))?.size ?? 0);
+    }
+  }
+  return targets;
+}
+
+export function uploadJobs(uploads: UploadService, targets: FileTargets, options: UploadOptions = {}): UploadJob[] {
+  return targets.files.map(({ uri, size }) => ({
+    label: basename(uri),
+    size,
+    start: (controls) => uploads.uploadFile(uri, options, controls),
+  }));
+}
+
+export function basename(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
+}
+
+async function statOrUndefined(uri: vscode.Uri): Promise<vscode.FileStat | undefined> {
+  try {
+    return await vscode.workspace.fs.stat(uri);
+  } catch {
+    return undefined;
+  }
+}

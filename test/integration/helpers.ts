@@ -1,0 +1,51 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { KieUploadApi } from '../../src/api';
+import type { TestingHandle } from '../../src/extension';
+import { startEmulator, type Emulator } from '../emulator/server';
+
+export const EXTENSION_ID = 'kie-file-upload.kie-file-upload';
+export const TEST_KEY = 'integration-key-0123456789';
+
+export type TestApi = KieUploadApi & { testing: TestingHandle };
+
+export function extension(): vscode.Extension<TestApi> {
+  const found = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+  assert.ok(found, `extension ${EXTENSION_ID} is not installed in this editor`);
+  return found;
+}
+
+export async function api(): Promise<TestApi> {
+  return extension().activate();
+}
+
+export function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests need a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** Starts an emulator on loopback and points the extension at it, with the key stored. */
+export async function useEmulator(): Promise<Emulator> {
+  const emulator = await startEmulator({ apiKey: TEST_KEY });
+  await vscode.workspace.getConfiguration('kieUpload').update('baseUrl', emulator.url, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('kieUpload').update('maxRetries', 1, vscode.ConfigurationTarget.Global);
+  assert.equal(await vscode.commands.executeCommand('kieUpload.setApiKey', TEST_KEY), true);
+  return emulator;
+}
+
+export async function resetSettings(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('kieUpload');
+  for (const key of ['baseUrl', 'maxRetries', 'afterUpload', 'uploadPath']) {
+    await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+  }
+}
+
+/** Every string the extension keeps outside SecretStorage: settings, both states, the log. */
+export function everythingStoredOutsideSecrets(testing: TestingHandle): string {
+  const states = [testing.globalState, testing.workspaceState].map((memento) =>
+    JSON.stringify(Object.fromEntries(memento.keys().map((key) => [key, memento.get(key)]))),
+  );
+  const settings = JSON.stringify(vscode.workspace.getConfiguration('kieUpload'));
+  return [...states, settings, ...testing.logLines].join('\n');
+}

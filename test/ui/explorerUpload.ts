@@ -1,0 +1,116 @@
+/**
+ * The browser UI test: a real workbench (code-server) with the packaged VSIX installed, driven by
+ * headless Chromium. It sets the key through the Command Palette, right-clicks a file in the
+ * Explorer, chooses "Upload to Kie", waits for the success notification, and finds the file with
+ * its expiry in the Recent Uploads view. Screenshots go to media/screenshots/ for the README.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startEmulator } from '../emulator/server';
+import { launchChromium, startCodeServer, workbenchUrl } from '../runner/codeServer';
+import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
+
+const KEY = 'ui-test-key-0123456789';
+const SCREENSHOTS = join(PROJECT_ROOT, 'media/screenshots');
+
+const SEL = {
+  workbench: '.monaco-workbench',
+  explorerRow: (name: string) => `.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`,
+  menuItem: (label: string) => `.context-view .action-item:has(.action-label[aria-label="${label}"])`,
+  quickInput: '.quick-input-widget input',
+  quickInputRow: '.quick-input-widget .monaco-list-row',
+  toast: '.notifications-toasts .notification-list-item',
+  activityItem: (label: string) => `.part.activitybar .action-item:has(.action-label[aria-label^="${label}"])`,
+  viewRow: (name: string) => `.pane-body .monaco-list-row[aria-label^="${name},"]`,
+};
+
+export interface UiTestResult {
+  passed: number;
+  failed: number;
+}
+
+export async function runExplorerUploadUiTest(vsix: string, log: (line: string) => void): Promise<UiTestResult> {
+  const emulator = await startEmulator({ apiKey: KEY });
+  const workspace = await copyFixtureWorkspace();
+  const tmp = await fs.mkdtemp(join(tmpdir(), 'kie-ui-'));
+  const server = await startCodeServer({
+    folder: workspace.path,
+    tmpDir: tmp,
+    installExtensions: [vsix],
+    userSettings: { 'kieUpload.baseUrl': emulator.url, 'workbench.colorTheme': 'Default Dark Modern' },
+  });
+  const browser = await launchChromium(undefined, tmp);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    await page.goto(workbenchUrl(server, workspace.path), { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector(SEL.workbench, { timeout: 60_000 });
+    // The view container appears once the extension's contributions are loaded.
+    await page.locator(SEL.activityItem('Kie Uploads')).waitFor({ state: 'visible', timeout: 60_000 });
+    await step(log, 'set the API key through the Command Palette', () => setApiKey(page));
+    await step(log, 'right-click diagram.png and choose "Upload to Kie"', async () => {
+      const row = page.locator(SEL.explorerRow('diagram.png'));
+      await row.click();
+      await row.click({ button: 'right' });
+      const item = page.locator(SEL.menuItem('Upload to Kie'));
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.hover();
+      await screenshot(page, 'explorer-menu.png');
+      await item.click();
+    });
+    await step(log, 'see the success notification', async () => {
+      const toast = page.locator(SEL.toast, { hasText: 'Uploaded diagram.png' });
+      await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'upload-notification.png');
+      assert.ok(emulator.listFiles().some((file) => file.originalName === 'diagram.png' || file.fileName === 'diagram.png'), 'the emulator stored the file');
+    });
+    await step(log, 'find diagram.png with its expiry in Recent Uploads', async () => {
+      await page.locator(SEL.activityItem('Kie Uploads')).click();
+      const row = page.locator(SEL.viewRow('diagram.png'));
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      const label = (await row.getAttribute('aria-label')) ?? '';
+      assert.match(label, /^diagram\.png, expires in (2 d 23 h|3 d)$/, `row label: ${label}`);
+      assert.match(await row.innerText(), /expires in/);
+      await screenshot(page, 'recent-uploads.png');
+    });
+    return { passed: 1, failed: 0 };
+  } catch (error) {
+    log(`  ✗ ${error instanceof Error ? error.message : String(error)}`);
+    const page = browser.contexts()[0]?.pages()[0];
+    await page?.screenshot({ path: join(tmpdir(), 'kie-ui-failure.png') }).catch(() => undefined);
+    log(`    (screenshot of the failure: ${join(tmpdir(), 'kie-ui-failure.png')})`);
+    return { passed: 0, failed: 1 };
+  } finally {
+    await browser.close().catch(() => undefined);
+    await server.stop();
+    await emulator.close();
+    await workspace.dispose();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function step(log: (line: string) => void, name: string, action: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  await action();
+  log(`  ✔ ${name} (${Date.now() - started} ms)`);
+}
+
+async function setApiKey(page: Page): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator(SEL.quickInput);
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.pressSequentially('Kie File Upload: Set API Key', { delay: 10 });
+  await page.locator(SEL.quickInputRow, { hasText: 'Kie File Upload: Set API Key' }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget input[type="password"]').waitFor({ timeout: 15_000 });
+  await page.keyboard.type(KEY);
+  await page.keyboard.press('Enter');
+  await page.locator(SEL.toast, { hasText: 'API key is stored' }).waitFor({ timeout: 10_000 });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, name) });
+}
