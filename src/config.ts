@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { NamingScheme } from './core/naming';
 
 export const SECTION = 'kieUpload';
 export const DEFAULT_BASE_URL = 'https://kieai.redpandaai.co';
@@ -13,6 +14,7 @@ export interface KieConfig {
   readonly afterUpload: AfterUpload;
   readonly maxConcurrentUploads: number;
   readonly maxRetries: number;
+  readonly naming: NamingScheme;
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -26,6 +28,7 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     afterUpload: AFTER_UPLOAD.includes(config.get('afterUpload') as AfterUpload) ? (config.get('afterUpload') as AfterUpload) : 'copyLink',
     maxConcurrentUploads: Math.floor(numberIn(userLevel(config, 'maxConcurrentUploads'), 4, 1, 16)),
     maxRetries: Math.floor(numberIn(userLevel(config, 'maxRetries'), 3, 0, 10)),
+    naming: config.get('naming') === 'original' ? 'original' : 'uniqueFolder',
   });
 }
 

@@ -10,7 +10,11 @@ import { RedactingLogger } from './log';
 import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
 import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
+import { CancelUploadsCommand } from './commands/cancelUploadsCommand';
+import { UploadActiveFileCommand } from './commands/uploadActiveFileCommand';
 import { UploadFilesCommand, UploadFromExplorerCommand } from './commands/uploadFilesCommand';
+import { UploadUrlCommand } from './commands/uploadUrlCommand';
+import { UploadStatus } from './uploadStatus';
 
 const HISTORY_KEY = 'kieUpload.history';
 
@@ -32,13 +36,16 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const historyChanged = new vscode.EventEmitter<void>();
   const uploads = new UploadService({ getConfig: () => config, getApiKey: () => keys.get(), history, logger });
 
-  const uploadDeps = { uploads, flow: new UploadFlow({ keys, getConfig: () => config }) };
+  const status = new UploadStatus();
+  const flow = new UploadFlow({ keys, getConfig: () => config, status });
+  const uploadDeps = { uploads, flow };
   const recentUploads = new RecentUploadsProvider(history);
 
   context.subscriptions.push(
     channel,
     keys,
     uploads,
+    status,
     historyChanged,
     keys.onDidChange(trackKey),
     history.onDidChange(() => historyChanged.fire()),
@@ -53,6 +60,9 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     registerCommands([
       new UploadFilesCommand(uploadDeps),
       new UploadFromExplorerCommand(uploadDeps),
+      new UploadActiveFileCommand(uploadDeps),
+      new UploadUrlCommand({ ...uploadDeps, getConfig: () => config }),
+      new CancelUploadsCommand(status),
       new SetApiKeyCommand(keys),
       new ClearApiKeyCommand(keys),
     ]),

@@ -6,6 +6,7 @@ import { formatBytes } from './core/validation';
 import { CommandIds } from './commands/command';
 import type { KieConfig } from './config';
 import type { KeyStore } from './keyStore';
+import type { UploadStatus } from './uploadStatus';
 
 /** One upload of a batch: what the user sees, and how to start it. */
 export interface UploadJob {
@@ -18,6 +19,7 @@ export interface UploadJob {
 export interface FlowDeps {
   keys: KeyStore;
   getConfig: () => KieConfig;
+  status: UploadStatus;
 }
 
 export interface FlowOptions {
@@ -59,8 +61,10 @@ export class UploadFlow {
   private async withProgress(jobs: readonly UploadJob[]): Promise<UploadOutcome[]> {
     const title = jobs.length === 1 ? vscode.l10n.t('Uploading {0}', jobs[0].label) : vscode.l10n.t('Uploading {0} files', jobs.length);
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const batch = this.deps.status.begin(jobs.length);
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
+      batch.signal.addEventListener('abort', () => controller.abort());
       const sent = new Array<number>(jobs.length).fill(0);
       const total = jobs.reduce((sum, job) => sum + job.size, 0);
       let done = 0;
@@ -87,12 +91,14 @@ export class UploadFlow {
             },
           });
           done++;
+          batch.setRemaining(jobs.length - done);
           sent[index] = job.size;
           update();
           return outcome;
         });
       } finally {
         cancel.dispose();
+        batch.end();
       }
     });
   }

@@ -3,6 +3,7 @@ import type { KieClient, UploadControls } from './core/client';
 import { UploadError } from './core/errors';
 import type { UploadHistory } from './core/history';
 import { settleUpload } from './core/outcome';
+import { fileNameFromUrl, uploadPathFor } from './core/naming';
 import { mapConcurrent } from './core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
 import type { KieConfig } from './config';
@@ -29,6 +30,7 @@ export class UploadService implements vscode.Disposable {
   }
 
   uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    options = this.named(options);
     return this.settle(String(uri), async () => {
       const client = await this.getClient();
       if (uri.scheme === 'file') {
@@ -41,11 +43,24 @@ export class UploadService implements vscode.Disposable {
   }
 
   uploadUrl(url: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    const chosen = sanitizeOptions(options);
+    options = this.named({ ...(typeof url === 'string' && !chosen.fileName ? { fileName: fileNameFromUrl(url.trim()) } : {}), ...chosen });
     return this.settle(String(url), async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
   }
 
   uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    options = this.named(options);
     return this.settle('data', async () => (await this.getClient()).uploadData(data, fileName, options, controls), controls);
+  }
+
+  /** Applies the naming scheme, unless the caller chose the upload path itself. */
+  private named(options: UploadOptions): UploadOptions {
+    const safe = sanitizeOptions(options);
+    if (safe.uploadPath !== undefined) {
+      return safe;
+    }
+    const config = this.deps.getConfig();
+    return { ...safe, uploadPath: uploadPathFor(config.uploadPath, config.naming) };
   }
 
   /** Settings changed: the next upload builds a client from the new ones. */
@@ -93,6 +108,23 @@ export class UploadService implements vscode.Disposable {
       { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
     );
   }
+}
+
+/**
+ * Options arrive from other extensions and keybindings as well as from our own code: anything that
+ * is not of the documented shape is dropped here rather than sent, and reported by the validation
+ * that follows (an empty name, say).
+ */
+function sanitizeOptions(options: unknown): UploadOptions {
+  if (!options || typeof options !== 'object') {
+    return {};
+  }
+  const { fileName, uploadPath, method } = options as Record<string, unknown>;
+  return {
+    ...(typeof fileName === 'string' ? { fileName } : {}),
+    ...(typeof uploadPath === 'string' ? { uploadPath } : {}),
+    ...(method === 'stream' || method === 'base64' ? { method } : {}),
+  };
 }
 
 async function readThroughWorkspace(uri: vscode.Uri): Promise<Uint8Array> {

@@ -10,6 +10,9 @@ export interface Command {
 export const CommandIds = {
   uploadFiles: 'kieUpload.uploadFiles',
   uploadFromExplorer: 'kieUpload.uploadFromExplorer',
+  uploadActiveFile: 'kieUpload.uploadActiveFile',
+  uploadUrl: 'kieUpload.uploadUrl',
+  cancelUploads: 'kieUpload.cancelUploads',
   setApiKey: 'kieUpload.setApiKey',
   clearApiKey: 'kieUpload.clearApiKey',
 } as const;

@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 import type { UploadOptions, UploadOutcome } from '../core/types';
-import type { UploadJob } from '../uploadFlow';
+import type { UploadFlow, UploadJob } from '../uploadFlow';
 import type { UploadService } from '../uploadService';
+
+export interface UploadCommandDeps {
+  uploads: UploadService;
+  flow: UploadFlow;
+}
 
 /** Files to upload, found from what the user selected (files and folders). */
 export interface FileTargets {
@@ -81,4 +86,16 @@ async function statOrUndefined(uri: vscode.Uri): Promise<vscode.FileStat | undef
   } catch {
     return undefined;
   }
+}
+
+/** Uploads what was collected as one batch; selections with nothing to upload are reported too. */
+export async function uploadTargets(deps: UploadCommandDeps, targets: FileTargets, interactive: boolean): Promise<UploadOutcome[]> {
+  for (const problem of targets.problems) {
+    void vscode.window.showWarningMessage(problem.error?.message ?? '');
+  }
+  if (targets.files.length === 0) {
+    return targets.problems;
+  }
+  const outcomes = await deps.flow.run(uploadJobs(deps.uploads, targets), { interactive });
+  return [...outcomes, ...targets.problems];
 }

@@ -1,15 +1,8 @@
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../core/types';
 import { formatBytes } from '../core/validation';
-import type { UploadFlow } from '../uploadFlow';
-import type { UploadService } from '../uploadService';
 import { CommandIds, type Command } from './command';
-import { basename, collectFiles, uploadJobs, urisFromArguments, type FileTargets } from './fileTargets';
-
-export interface UploadCommandDeps {
-  uploads: UploadService;
-  flow: UploadFlow;
-}
+import { basename, collectFiles, uploadTargets, urisFromArguments, type FileTargets, type UploadCommandDeps } from './fileTargets';
 
 /**
  * `kieUpload.uploadFiles(uri?, uris?)`: with arguments it uploads them (folders: their files)
@@ -59,17 +52,6 @@ export class UploadFromExplorerCommand implements Command {
     }
     return uploadTargets(this.deps, targets, true);
   }
-}
-
-async function uploadTargets(deps: UploadCommandDeps, targets: FileTargets, interactive: boolean): Promise<UploadOutcome[]> {
-  for (const problem of targets.problems) {
-    void vscode.window.showWarningMessage(problem.error?.message ?? '');
-  }
-  if (targets.files.length === 0) {
-    return targets.problems;
-  }
-  const outcomes = await deps.flow.run(uploadJobs(deps.uploads, targets), { interactive });
-  return [...outcomes, ...targets.problems];
 }
 
 async function confirmFolders(targets: FileTargets): Promise<boolean> {
