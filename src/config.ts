@@ -48,3 +48,21 @@ function stringOr(value: unknown, fallback: string): string {
 function numberIn(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
 }
+
+/** VS Code's proxy settings, from the user's own settings only (a workspace cannot reroute the key). */
+export interface ProxySettings {
+  readonly proxy?: string;
+  readonly strictSSL: boolean;
+  readonly noProxy: readonly string[];
+}
+
+export function readProxySettings(): ProxySettings {
+  const http = vscode.workspace.getConfiguration('http');
+  const proxy = userLevel<string>(http, 'proxy');
+  const noProxy = userLevel<string[]>(http, 'noProxy');
+  return {
+    proxy: typeof proxy === 'string' && proxy.trim() ? proxy.trim() : undefined,
+    strictSSL: userLevel<boolean>(http, 'proxyStrictSSL') !== false,
+    noProxy: Array.isArray(noProxy) ? noProxy.filter((entry) => typeof entry === 'string') : [],
+  };
+}

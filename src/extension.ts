@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     keys.onDidChange(trackKey),
     history.onDidChange(() => historyChanged.fire()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(SECTION)) {
+      if (event.affectsConfiguration(SECTION) || event.affectsConfiguration('http')) {
         config = readConfig();
         uploads.reset();
       }

@@ -6,7 +6,7 @@ import { settleUpload } from './core/outcome';
 import { fileNameFromUrl, uploadPathFor } from './core/naming';
 import { mapConcurrent } from './core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
-import type { KieConfig } from './config';
+import { readProxySettings, type KieConfig } from './config';
 
 export interface UploadServiceDeps {
   getConfig: () => KieConfig;
@@ -103,8 +103,17 @@ export class UploadService implements vscode.Disposable {
   private async createClient(): Promise<KieClient> {
     const config = this.deps.getConfig();
     const { KieClient } = await import('./core/client');
+    const { proxyFor } = await import('./core/proxy');
+    const http = readProxySettings();
+    const proxyUrl = proxyFor(config.baseUrl, { setting: http.proxy, settingNoProxy: http.noProxy, env: process.env });
     return new KieClient(
-      { baseUrl: config.baseUrl, uploadPath: config.uploadPath, retentionHours: config.retentionHours, retry: { maxRetries: config.maxRetries } },
+      {
+        baseUrl: config.baseUrl,
+        uploadPath: config.uploadPath,
+        retentionHours: config.retentionHours,
+        retry: { maxRetries: config.maxRetries },
+        proxy: proxyUrl ? { url: proxyUrl, strictSSL: http.strictSSL } : undefined,
+      },
       { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
     );
   }

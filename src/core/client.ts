@@ -1,7 +1,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError, errorCodeForStatus } from './errors';
@@ -29,6 +29,8 @@ export interface ClientSettings {
   retentionHours: number;
   retry?: Partial<RetryPolicy>;
   timeouts?: Partial<Timeouts>;
+  /** A proxy for the API requests (VS Code's http.proxy or HTTPS_PROXY, already resolved for the base URL). */
+  proxy?: { url: string; strictSSL: boolean };
 }
 
 /** What the client needs from its host (the editor, or a test). */
@@ -36,7 +38,7 @@ export interface ClientDeps {
   getApiKey: () => PromiseLike<string | undefined> | string | undefined;
   logger?: Logger;
   now?: () => Date;
-  /** A proxy agent, when one is configured; otherwise the client keeps its own. */
+  /** A dispatcher to use instead of the client's own pool (tests). */
   dispatcher?: Dispatcher;
   sleep?: Sleep;
   random?: () => number;
@@ -58,7 +60,7 @@ export class KieClient {
   private readonly retry: RetryPolicy;
   private readonly timeouts: Timeouts;
   private readonly logger: Logger;
-  private ownAgent?: Agent;
+  private ownAgent?: Dispatcher;
 
   constructor(
     private readonly settings: ClientSettings,
@@ -224,8 +226,26 @@ export class KieClient {
     if (this.deps.dispatcher) {
       return this.deps.dispatcher;
     }
-    this.ownAgent ??= new Agent({ connect: { timeout: this.timeouts.connectMs }, keepAliveTimeout: 10_000 });
+    this.ownAgent ??= this.createDispatcher();
     return this.ownAgent;
+  }
+
+  private createDispatcher(): Dispatcher {
+    const { proxy } = this.settings;
+    if (!proxy) {
+      return new Agent({ connect: { timeout: this.timeouts.connectMs }, keepAliveTimeout: 10_000 });
+    }
+    if (!URL.canParse(proxy.url) || !/^https?:$/.test(new URL(proxy.url).protocol)) {
+      throw new UploadError('invalid-input', `The proxy "${redactProxy(proxy.url)}" (http.proxy or HTTPS_PROXY) is not an http:// or https:// URL.`);
+    }
+    // undici does not go through Node's http module, so VS Code's own proxy support never sees it.
+    this.logger.info(`Using the proxy ${redactProxy(proxy.url)}${proxy.strictSSL ? '' : ' (certificate checks off: http.proxyStrictSSL is false)'}`);
+    return new ProxyAgent({
+      uri: proxy.url,
+      requestTls: { rejectUnauthorized: proxy.strictSSL, timeout: this.timeouts.connectMs },
+      proxyTls: { rejectUnauthorized: proxy.strictSSL, timeout: this.timeouts.connectMs },
+      connect: { timeout: this.timeouts.connectMs },
+    });
   }
 
   private uploadPathFor(options: UploadOptions): string {
@@ -234,6 +254,19 @@ export class KieClient {
 
   private responseDefaults() {
     return { retentionHours: this.settings.retentionHours, now: this.deps.now?.() ?? new Date() };
+  }
+}
+
+/** A proxy URL for the log, without its password. */
+function redactProxy(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      parsed.password = '***';
+    }
+    return parsed.href;
+  } catch {
+    return '(unparsable proxy URL)';
   }
 }
 
