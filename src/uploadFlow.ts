@@ -110,7 +110,7 @@ export class UploadFlow {
       await this.afterUpload(records, options);
     }
     if (failures.length > 0) {
-      await this.reportFailures(failures, options);
+      await this.reportFailures(failures, jobs.length, options);
     }
   }
 
@@ -141,7 +141,7 @@ export class UploadFlow {
     }
   }
 
-  private async reportFailures(failures: Array<{ outcome: UploadOutcome; job: UploadJob }>, options: FlowOptions): Promise<void> {
+  private async reportFailures(failures: Array<{ outcome: UploadOutcome; job: UploadJob }>, total: number, options: FlowOptions): Promise<void> {
     const cancelled = failures.every(({ outcome }) => outcome.error?.code === 'cancelled');
     const lines = failures.slice(0, 5).map(({ outcome, job }) => `${job.label}: ${outcome.error?.message}`);
     if (failures.length > 5) {
@@ -159,7 +159,9 @@ export class UploadFlow {
     }
     const message = cancelled
       ? vscode.l10n.t('Upload cancelled: {0}', lines.join('; '))
-      : vscode.l10n.t('{0} of the uploads failed. {1}', failures.length, lines.join('; '));
+      : total === 1
+        ? vscode.l10n.t('Upload failed. {0}', lines[0])
+        : vscode.l10n.t('{0} of {1} uploads failed. {2}', failures.length, total, lines.join('; '));
     const choice = await (cancelled ? vscode.window.showInformationMessage(message) : vscode.window.showErrorMessage(message, ...actions));
     if (choice === setKey) {
       await vscode.commands.executeCommand(CommandIds.setApiKey);

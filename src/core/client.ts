@@ -319,7 +319,7 @@ async function readEnvelope(response: Dispatcher.ResponseData): Promise<Record<s
   }
   const envelope = asObject(parseJson(text));
   if (statusCode < 200 || statusCode >= 300) {
-    const message = serviceMessage(envelope) ?? `The service answered HTTP ${statusCode}${statusCode === 401 ? ': the API key was rejected' : ''}.`;
+    const message = describeStatus(statusCode, serviceMessage(envelope));
     throw new UploadError(errorCodeForStatus(statusCode), message, {
       status: statusCode,
       retryAfterMs: parseRetryAfter(headers['retry-after']),
@@ -330,6 +330,15 @@ async function readEnvelope(response: Dispatcher.ResponseData): Promise<Record<s
   }
   throwIfEnvelopeFailed(envelope);
   return envelope;
+}
+
+/** The user's sentence for an HTTP failure: what it means, then the service's own words. */
+export function describeStatus(status: number, serviceMsg: string | undefined): string {
+  const said = serviceMsg ? `: ${serviceMsg}` : '';
+  if (status === 401 || status === 403) {
+    return `The service rejected the API key (HTTP ${status})${said}. Set a valid key with "Kie File Upload: Set API Key".`;
+  }
+  return serviceMsg ?? `The service answered HTTP ${status}.`;
 }
 
 async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {

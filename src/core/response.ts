@@ -66,6 +66,9 @@ export function throwIfEnvelopeFailed(envelope: Record<string, unknown>): void {
     return;
   }
   const message = serviceMessage(envelope) ?? 'The service reported a failure without a reason.';
+  if (code === 401 || code === 403) {
+    throw new UploadError('unauthorized', `The service rejected the API key (code ${code}): ${message}`, { status: code });
+  }
   if (code !== undefined && code !== 200) {
     throw new UploadError(errorCodeForStatus(code), message, { status: code });
   }

@@ -143,7 +143,7 @@ describe('KieClient against the emulator', function () {
   describe('errors the service reports', () => {
     it('a rejected key is unauthorized, not retried', async () => {
       const path = await file('a.txt', 'a');
-      await expectFailure(client({}, { getApiKey: () => 'wrong-key' }).uploadFile(path), 'unauthorized');
+      await expectFailure(client({}, { getApiKey: () => 'wrong-key' }).uploadFile(path), 'unauthorized', /rejected the API key \(HTTP 401\).*Set API Key/);
       assert.equal(emulator.stats.requests, 1);
     });
 
