@@ -15,6 +15,8 @@ export interface KieConfig {
   readonly maxConcurrentUploads: number;
   readonly maxRetries: number;
   readonly naming: NamingScheme;
+  readonly historyLimit: number;
+  readonly expiryWarningHours: number;
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -29,6 +31,8 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     maxConcurrentUploads: Math.floor(numberIn(userLevel(config, 'maxConcurrentUploads'), 4, 1, 16)),
     maxRetries: Math.floor(numberIn(userLevel(config, 'maxRetries'), 3, 0, 10)),
     naming: config.get('naming') === 'original' ? 'original' : 'uniqueFolder',
+    historyLimit: Math.floor(numberIn(config.get('historyLimit'), 200, 1, 5000)),
+    expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
   });
 }
 

@@ -1,45 +1,63 @@
 import * as vscode from 'vscode';
 import type { KieUploadApi } from './api';
+import { CancelUploadsCommand } from './commands/cancelUploadsCommand';
 import { ClearApiKeyCommand } from './commands/clearApiKeyCommand';
 import { registerCommands } from './commands/command';
+import { DownloadToWorkspaceCommand } from './commands/downloadCommand';
+import { ClearExpiredCommand, RefreshCommand } from './commands/historyCommands';
+import {
+  CopyDownloadLinkCommand,
+  CopyLinkCommand,
+  CopyMarkdownLinkCommand,
+  InsertLinkCommand,
+  OpenInBrowserCommand,
+  RemoveFromHistoryCommand,
+} from './commands/linkCommands';
+import { ReuploadCommand } from './commands/reuploadCommand';
 import { SetApiKeyCommand } from './commands/setApiKeyCommand';
+import { UploadActiveFileCommand } from './commands/uploadActiveFileCommand';
+import { UploadFilesCommand, UploadFromExplorerCommand } from './commands/uploadFilesCommand';
+import { UploadUrlCommand } from './commands/uploadUrlCommand';
 import { SECTION, readConfig, type KieConfig } from './config';
 import { UploadHistory } from './core/history';
+import { ExpiryWarnings } from './expiryWarnings';
 import { KeyStore } from './keyStore';
 import { RedactingLogger } from './log';
 import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
-import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
-import { CancelUploadsCommand } from './commands/cancelUploadsCommand';
-import { UploadActiveFileCommand } from './commands/uploadActiveFileCommand';
-import { UploadFilesCommand, UploadFromExplorerCommand } from './commands/uploadFilesCommand';
-import { UploadUrlCommand } from './commands/uploadUrlCommand';
 import { UploadStatus } from './uploadStatus';
+import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
 
 const HISTORY_KEY = 'kieUpload.history';
 
 export function activate(context: vscode.ExtensionContext): KieUploadApi {
-  const channel = vscode.window.createOutputChannel('Kie File Upload', { log: true });
   const testing = context.extensionMode === vscode.ExtensionMode.Test ? createTestingHandle(context) : undefined;
-  const logger = new RedactingLogger(channel, testing?.logLines && ((line) => testing.logLines.push(line)));
+  const channel = vscode.window.createOutputChannel('Kie File Upload', { log: true });
+  const logger = new RedactingLogger(channel, testing && ((line) => testing.logLines.push(line)));
   const keys = new KeyStore(context.secrets);
   let config: KieConfig = readConfig();
+  const getConfig = () => config;
 
   const trackKey = () => void keys.get().then((key) => logger.setSecrets([key]));
   trackKey();
 
   const history = new UploadHistory(
     { get: () => context.globalState.get(HISTORY_KEY), set: (records) => context.globalState.update(HISTORY_KEY, records) },
-    undefined,
+    config.historyLimit,
     logger,
   );
   const historyChanged = new vscode.EventEmitter<void>();
-  const uploads = new UploadService({ getConfig: () => config, getApiKey: () => keys.get(), history, logger });
-
+  const uploads = new UploadService({ getConfig, getApiKey: () => keys.get(), history, logger });
   const status = new UploadStatus();
-  const flow = new UploadFlow({ keys, getConfig: () => config, status });
+  const flow = new UploadFlow({ keys, getConfig, status });
   const uploadDeps = { uploads, flow };
   const recentUploads = new RecentUploadsProvider(history);
+  const warnings = new ExpiryWarnings({
+    history,
+    state: context.globalState,
+    warningHours: () => config.expiryWarningHours,
+    onWarn: testing && ((records) => testing.warnings.push(records.map((record) => record.fileName))),
+  });
 
   context.subscriptions.push(
     channel,
@@ -47,26 +65,42 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     uploads,
     status,
     historyChanged,
+    recentUploads,
+    warnings,
     keys.onDidChange(trackKey),
     history.onDidChange(() => historyChanged.fire()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(SECTION) || event.affectsConfiguration('http')) {
         config = readConfig();
+        history.setLimit(config.historyLimit);
         uploads.reset();
+        warnings.check();
       }
     }),
-    recentUploads,
+    // Another window may have added uploads to the shared history meanwhile.
+    vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),
     registerCommands([
       new UploadFilesCommand(uploadDeps),
       new UploadFromExplorerCommand(uploadDeps),
       new UploadActiveFileCommand(uploadDeps),
-      new UploadUrlCommand({ ...uploadDeps, getConfig: () => config }),
+      new UploadUrlCommand({ ...uploadDeps, getConfig }),
       new CancelUploadsCommand(status),
       new SetApiKeyCommand(keys),
       new ClearApiKeyCommand(keys),
+      new CopyLinkCommand(history),
+      new CopyDownloadLinkCommand(history),
+      new CopyMarkdownLinkCommand(history),
+      new InsertLinkCommand(history),
+      new OpenInBrowserCommand(history),
+      new DownloadToWorkspaceCommand(history, uploads),
+      new ReuploadCommand(history, uploads, flow),
+      new RemoveFromHistoryCommand(history),
+      new ClearExpiredCommand(history),
+      new RefreshCommand(history, recentUploads),
     ]),
   );
+  warnings.check();
 
   const api: KieUploadApi = {
     uploadFiles: (uris, options) => uploads.uploadFiles(uris, options),
@@ -75,21 +109,23 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     history: () => history.list(),
     onDidChangeHistory: historyChanged.event,
   };
-  // Only the extension's own test suites (ExtensionMode.Test) see its storage and log lines.
+  // Only the extension's own test suites (ExtensionMode.Test) see its storage, log lines and warnings.
   return testing ? Object.assign(api, { testing }) : api;
-}
-
-/** What the integration tests inspect to prove that the key never lands outside SecretStorage. */
-export interface TestingHandle {
-  globalState: vscode.Memento;
-  workspaceState: vscode.Memento;
-  logLines: string[];
-}
-
-function createTestingHandle(context: vscode.ExtensionContext): TestingHandle {
-  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [] };
 }
 
 export function deactivate(): void {
   // Everything is disposed through context.subscriptions.
 }
+
+/** What the integration tests inspect: where the key must never be, and what was shown. */
+export interface TestingHandle {
+  globalState: vscode.Memento;
+  workspaceState: vscode.Memento;
+  logLines: string[];
+  warnings: string[][];
+}
+
+function createTestingHandle(context: vscode.ExtensionContext): TestingHandle {
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [] };
+}
+

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { UploadControls } from './core/client';
-import { markdownLink } from './core/links';
 import type { UploadOutcome, UploadRecord } from './core/types';
 import { formatBytes } from './core/validation';
 import { CommandIds } from './commands/command';
 import type { KieConfig } from './config';
 import type { KeyStore } from './keyStore';
 import type { UploadStatus } from './uploadStatus';
+import { insertLinks } from './editorLinks';
 
 /** One upload of a batch: what the user sees, and how to start it. */
 export interface UploadJob {
@@ -172,17 +172,3 @@ export class UploadFlow {
   }
 }
 
-/** Inserts the links at every cursor of the active editor: Markdown links in Markdown, plain URLs elsewhere. */
-async function insertLinks(records: readonly UploadRecord[]): Promise<boolean> {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor) {
-    return false;
-  }
-  const markdown = editor.document.languageId === 'markdown';
-  const text = records.map((record) => (markdown ? markdownLink(record) : record.url)).join('\n');
-  return editor.edit((edit) => {
-    for (const selection of editor.selections) {
-      edit.replace(selection, text);
-    }
-  });
-}

@@ -53,6 +53,49 @@ export class UploadService implements vscode.Disposable {
     return this.settle('data', async () => (await this.getClient()).uploadData(data, fileName, options, controls), controls);
   }
 
+  /**
+   * Uploads a history entry again to the same folder and name, so that its link stays the same and
+   * gets a fresh expiry: from the original local file while it exists, else from its original URL,
+   * else from its own link while that is alive.
+   */
+  async reupload(record: UploadRecord, controls: UploadControls = {}): Promise<UploadOutcome> {
+    const target: UploadOptions = { uploadPath: record.uploadPath, fileName: record.fileName };
+    const local = await existingLocalSource(record.source);
+    if (local) {
+      return this.uploadFile(local, { ...target, method: record.method === 'base64' ? 'base64' : 'stream' }, controls);
+    }
+    if (/^https?:\/\//i.test(record.source)) {
+      return this.uploadUrl(record.source, target, controls);
+    }
+    if (Date.parse(record.expiresAt) > Date.now()) {
+      return this.uploadUrl(record.url, target, controls);
+    }
+    return {
+      source: record.source,
+      error: { code: 'not-found', message: vscode.l10n.t('{0} has expired and its original file is gone, so it cannot be uploaded again.', record.fileName) },
+    };
+  }
+
+  /** Saves a hosted file into `destination`, streamed to disk; resolves with the bytes written. */
+  async download(url: string, destination: vscode.Uri, controls: UploadControls = {}): Promise<number> {
+    const client = await this.getClient();
+    if (destination.scheme === 'file') {
+      return client.download(url, destination.fsPath, controls);
+    }
+    // Not on this machine's disk (a virtual workspace): through a temporary file, then the editor.
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'kie-download-'));
+    try {
+      const size = await client.download(url, join(dir, 'file'), controls);
+      await vscode.workspace.fs.writeFile(destination, await readFile(join(dir, 'file')));
+      return size;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Applies the naming scheme, unless the caller chose the upload path itself. */
   private named(options: UploadOptions): UploadOptions {
     const safe = sanitizeOptions(options);
@@ -154,6 +197,19 @@ async function readThroughWorkspace(uri: vscode.Uri): Promise<Uint8Array> {
     );
   }
   return vscode.workspace.fs.readFile(uri);
+}
+
+async function existingLocalSource(source: string): Promise<vscode.Uri | undefined> {
+  if (!source || source === 'data' || /^https?:\/\//i.test(source)) {
+    return undefined;
+  }
+  try {
+    const uri = vscode.Uri.parse(source, true);
+    const stat = await vscode.workspace.fs.stat(uri);
+    return stat.type & vscode.FileType.File ? uri : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function basename(uri: vscode.Uri): string {

@@ -15,6 +15,16 @@ export const CommandIds = {
   cancelUploads: 'kieUpload.cancelUploads',
   setApiKey: 'kieUpload.setApiKey',
   clearApiKey: 'kieUpload.clearApiKey',
+  copyLink: 'kieUpload.copyLink',
+  copyDownloadLink: 'kieUpload.copyDownloadLink',
+  copyMarkdownLink: 'kieUpload.copyMarkdownLink',
+  insertLink: 'kieUpload.insertLink',
+  openInBrowser: 'kieUpload.openInBrowser',
+  downloadToWorkspace: 'kieUpload.downloadToWorkspace',
+  reupload: 'kieUpload.reupload',
+  removeFromHistory: 'kieUpload.removeFromHistory',
+  clearExpired: 'kieUpload.clearExpired',
+  refresh: 'kieUpload.refresh',
 } as const;
 
 export function registerCommands(commands: readonly Command[]): vscode.Disposable {

@@ -1,6 +1,7 @@
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
@@ -115,6 +116,44 @@ export class KieClient {
       requestedUploadPath: uploadPath,
       knownMimeType: fileName ? mimeTypeFor(fileName) : undefined,
     });
+  }
+
+  /**
+   * Saves a hosted file to `destination` on disk, streamed (never held in memory), through the same
+   * connection settings (proxy, timeouts) as uploads. The key is not sent: file links are public.
+   * A partial file is removed when the download fails.
+   */
+  async download(url: string, destination: string, controls: UploadControls = {}): Promise<number> {
+    const link = validateRemoteUrl(url);
+    const host = new URL(link).host;
+    const idle = new IdleWatch(this.timeouts.idleMs);
+    const signal = controls.signal ? AbortSignal.any([controls.signal, idle.signal]) : idle.signal;
+    try {
+      idle.arm();
+      const response = await request(link, { method: 'GET', signal, dispatcher: this.dispatcher(), headersTimeout: this.timeouts.headersMs, bodyTimeout: this.timeouts.idleMs });
+      if (response.statusCode === 404 || response.statusCode === 410) {
+        response.body.destroy();
+        throw new UploadError('not-found', 'The file is no longer on the service: it has expired or was replaced.', { status: response.statusCode });
+      }
+      if (response.statusCode !== 200) {
+        response.body.destroy();
+        throw new UploadError(errorCodeForStatus(response.statusCode), `The file host answered HTTP ${response.statusCode}.`, { status: response.statusCode });
+      }
+      const total = Number(response.headers['content-length'] ?? 0);
+      let received = 0;
+      response.body.on('data', (chunk: Buffer) => {
+        received += chunk.byteLength;
+        idle.arm();
+        controls.onProgress?.(received, total);
+      });
+      await pipeline(response.body, createWriteStream(destination));
+      return received;
+    } catch (error) {
+      await fs.rm(destination, { force: true }).catch(() => undefined);
+      throw translateError(error, { signal: controls.signal, idle, host, timeouts: this.timeouts });
+    } finally {
+      idle.disarm();
+    }
   }
 
   /** Releases the connection pool. */

@@ -58,3 +58,33 @@ export function nextLabelChange(expiresAts: readonly string[], now: number): num
   }
   return soonest === undefined ? undefined : Math.max(1000, soonest + 50);
 }
+
+/** Identifies one expiry of one upload: a re-upload gives a new expiry, which may be warned about again. */
+export function warningKey(record: { id: string; expiresAt: string }): string {
+  return `${record.id}@${record.expiresAt}`;
+}
+
+/**
+ * The uploads to warn about now: still alive, expiring within `windowMs`, and not warned about
+ * before (`warned` holds the keys of earlier warnings). Soonest first.
+ */
+export function dueWarnings<T extends { id: string; expiresAt: string }>(records: readonly T[], warned: ReadonlySet<string>, now: number, windowMs: number): T[] {
+  return records
+    .filter((record) => {
+      const left = Date.parse(record.expiresAt) - now;
+      return left > 0 && left <= windowMs && !warned.has(warningKey(record));
+    })
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+}
+
+/** Milliseconds until the next upload enters the warning window, or undefined when none will. */
+export function nextWarningDelay(records: readonly { id: string; expiresAt: string }[], warned: ReadonlySet<string>, now: number, windowMs: number): number | undefined {
+  let soonest: number | undefined;
+  for (const record of records) {
+    const at = Date.parse(record.expiresAt) - windowMs;
+    if (Date.parse(record.expiresAt) > now && at > now && !warned.has(warningKey(record))) {
+      soonest = soonest === undefined ? at - now : Math.min(soonest, at - now);
+    }
+  }
+  return soonest;
+}
