@@ -152,7 +152,7 @@ function stateColor(state: ExpiryState): vscode.ThemeColor | undefined {
 }
 
 function tooltip(record: UploadRecord, now: number): vscode.MarkdownString {
-  const when = (iso: string) => new Date(iso).toLocaleString();
+  const when = (iso: string) => new Date(iso).toLocaleString(vscode.env.language);
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.appendMarkdown(`**${escape(record.fileName)}** — ${escape(describeExpiry(record.expiresAt, now))}\n\n`);
   markdown.appendMarkdown(`| | |\n|---|---|\n`);

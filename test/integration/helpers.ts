@@ -36,7 +36,7 @@ export async function useEmulator(): Promise<Emulator> {
 
 export async function resetSettings(): Promise<void> {
   const config = vscode.workspace.getConfiguration('kieUpload');
-  for (const key of ['baseUrl', 'maxRetries', 'afterUpload', 'uploadPath', 'maxConcurrentUploads', 'naming']) {
+  for (const key of ['baseUrl', 'maxRetries', 'afterUpload', 'uploadPath', 'maxConcurrentUploads', 'naming', 'historyLimit', 'expiryWarningHours']) {
     await config.update(key, undefined, vscode.ConfigurationTarget.Global);
   }
 }

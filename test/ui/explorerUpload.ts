@@ -78,6 +78,12 @@ export async function runExplorerUploadUiTest(vsix: string, log: (line: string) 
       assert.match(await row.innerText(), /expires in/);
       await screenshot(page, 'recent-uploads.png');
     });
+    await step(log, 'use the inline Copy Link of the Recent Uploads item', async () => {
+      const row = page.locator(SEL.viewRow('diagram.png'));
+      await row.hover();
+      await row.locator('.action-label[aria-label="Copy Link"]').click();
+      await page.locator('.part.statusbar', { hasText: 'Copied the link to diagram.png' }).waitFor({ state: 'visible', timeout: 10_000 });
+    });
     return { passed: 1, failed: 0 };
   } catch (error) {
     log(`  ✗ ${error instanceof Error ? error.message : String(error)}`);
