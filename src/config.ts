@@ -17,6 +17,7 @@ export interface KieConfig {
   readonly naming: NamingScheme;
   readonly historyLimit: number;
   readonly expiryWarningHours: number;
+  readonly preferUploadOnDropAndPaste: boolean;
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -33,6 +34,7 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     naming: config.get('naming') === 'original' ? 'original' : 'uniqueFolder',
     historyLimit: Math.floor(numberIn(config.get('historyLimit'), 200, 1, 5000)),
     expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
+    preferUploadOnDropAndPaste: config.get('dropAndPaste.preferUpload') === true,
   });
 }
 

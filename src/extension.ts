@@ -21,7 +21,10 @@ import { UploadUrlCommand } from './commands/uploadUrlCommand';
 import { SECTION, readConfig, type KieConfig } from './config';
 import { UploadHistory } from './core/history';
 import { ExpiryWarnings } from './expiryWarnings';
+import type { UploadOutcome } from './core/types';
 import { KeyStore } from './keyStore';
+import { registerDropPaste, UploadDropPasteProvider } from './markdown/dropPaste';
+import { PendingLinks } from './markdown/pendingLinks';
 import { RedactingLogger } from './log';
 import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
@@ -52,6 +55,15 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const flow = new UploadFlow({ keys, getConfig, status });
   const uploadDeps = { uploads, flow };
   const recentUploads = new RecentUploadsProvider(history);
+  const dropPaste = new UploadDropPasteProvider({
+    uploads,
+    pending: new PendingLinks(),
+    preferUpload: () => config.preferUploadOnDropAndPaste,
+    onSettled: testing && ((outcomes) => testing.settledDropsAndPastes.push(outcomes)),
+  });
+  if (testing) {
+    testing.dropPaste = dropPaste;
+  }
   const warnings = new ExpiryWarnings({
     history,
     state: context.globalState,
@@ -80,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     // Another window may have added uploads to the shared history meanwhile.
     vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),
+    registerDropPaste(dropPaste),
     registerCommands([
       new UploadFilesCommand(uploadDeps),
       new UploadFromExplorerCommand(uploadDeps),
@@ -123,9 +136,11 @@ export interface TestingHandle {
   workspaceState: vscode.Memento;
   logLines: string[];
   warnings: string[][];
+  dropPaste?: UploadDropPasteProvider;
+  settledDropsAndPastes: UploadOutcome[][];
 }
 
 function createTestingHandle(context: vscode.ExtensionContext): TestingHandle {
-  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [] };
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [] };
 }
 

@@ -1,0 +1,137 @@
+import * as vscode from 'vscode';
+import type { UploadOutcome } from '../core/types';
+import type { UploadService } from '../uploadService';
+import { PendingLinks, type PendingUpload } from './pendingLinks';
+
+/** `markdown.link.kieUpload`: our edit in the drop/paste widget, beside the built-in ones. */
+export const UPLOAD_EDIT_KIND = vscode.DocumentDropOrPasteEditKind.Empty.append('markdown', 'link', 'kieUpload');
+const BUILT_IN_MARKDOWN = vscode.DocumentDropOrPasteEditKind.Empty.append('markdown');
+
+export interface DropPasteDeps {
+  uploads: UploadService;
+  pending: PendingLinks;
+  /** `kieUpload.dropAndPaste.preferUpload`: offer the upload first instead of after the built-in edits. */
+  preferUpload: () => boolean;
+  /** Told when the uploads of a drop or paste have settled (the integration tests wait on it). */
+  onSettled?: (outcomes: UploadOutcome[]) => void;
+}
+
+/** An edit whose uploads start only if the user actually applies it (resolve), not while it is merely offered. */
+class UploadEdit {
+  constructor(
+    readonly uploads: PendingUpload[],
+    readonly ids: string[],
+    readonly document: vscode.TextDocument,
+  ) {}
+}
+
+type DropEdit = vscode.DocumentDropEdit & { upload: UploadEdit };
+type PasteEdit = vscode.DocumentPasteEdit & { upload: UploadEdit };
+
+/**
+ * Drop files (Explorer or OS) or paste copied files or a clipboard image into Markdown: "Upload to
+ * Kie and insert link". A placeholder goes in at once; the real link replaces it when the upload ends.
+ */
+export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<DropEdit>, vscode.DocumentPasteEditProvider<PasteEdit> {
+  constructor(private readonly deps: DropPasteDeps) {}
+
+  async provideDocumentDropEdits(document: vscode.TextDocument, _position: vscode.Position, dataTransfer: vscode.DataTransfer): Promise<DropEdit | undefined> {
+    const uploads = await this.uploadsFrom(dataTransfer);
+    if (uploads.length === 0) {
+      return undefined;
+    }
+    const { text, ids } = this.deps.pending.placeholders(uploads);
+    const edit = new vscode.DocumentDropEdit(text, title(uploads), UPLOAD_EDIT_KIND) as DropEdit;
+    edit.upload = new UploadEdit(uploads, ids, document);
+    edit.yieldTo = this.deps.preferUpload() ? [] : [BUILT_IN_MARKDOWN];
+    return edit;
+  }
+
+  resolveDocumentDropEdit(edit: DropEdit): DropEdit {
+    this.start(edit.upload);
+    return edit;
+  }
+
+  async provideDocumentPasteEdits(
+    document: vscode.TextDocument,
+    _ranges: readonly vscode.Range[],
+    dataTransfer: vscode.DataTransfer,
+    context: vscode.DocumentPasteEditContext,
+  ): Promise<PasteEdit[] | undefined> {
+    if (context.only && !UPLOAD_EDIT_KIND.intersects(context.only)) {
+      return undefined;
+    }
+    const uploads = await this.uploadsFrom(dataTransfer);
+    if (uploads.length === 0) {
+      return undefined;
+    }
+    const { text, ids } = this.deps.pending.placeholders(uploads);
+    const edit = new vscode.DocumentPasteEdit(text, title(uploads), UPLOAD_EDIT_KIND) as PasteEdit;
+    edit.upload = new UploadEdit(uploads, ids, document);
+    edit.yieldTo = this.deps.preferUpload() ? [] : [BUILT_IN_MARKDOWN, vscode.DocumentDropOrPasteEditKind.Text];
+    return [edit];
+  }
+
+  resolveDocumentPasteEdit(edit: PasteEdit): PasteEdit {
+    this.start(edit.upload);
+    return edit;
+  }
+
+  private start(upload: UploadEdit): void {
+    // The placeholder is inserted right after resolve returns; the uploads run meanwhile.
+    void this.deps.pending.begin(upload.document, upload.uploads, upload.ids).then((outcomes) => this.deps.onSettled?.(outcomes));
+  }
+
+  /** Files by URI (Explorer, copied files) and in-memory files (a clipboard image, a drop from the OS). */
+  private async uploadsFrom(dataTransfer: vscode.DataTransfer): Promise<PendingUpload[]> {
+    const uploads: PendingUpload[] = [];
+    const uriList = await dataTransfer.get('text/uri-list')?.asString();
+    const uris = (uriList ?? '')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'))
+      .flatMap((line) => {
+        try {
+          return [vscode.Uri.parse(line, true)];
+        } catch {
+          return [];
+        }
+      })
+      .filter((uri) => uri.scheme !== 'http' && uri.scheme !== 'https');
+    for (const uri of uris) {
+      const label = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+      uploads.push({ label, start: () => this.deps.uploads.uploadFile(uri) });
+    }
+    if (uris.length > 0) {
+      return uploads;
+    }
+    for (const [mime, item] of dataTransfer) {
+      const file = item.asFile();
+      if (!file) {
+        continue;
+      }
+      const name = file.name || `pasted-${new Date().toISOString().replace(/[:.]/g, '-')}.${mime.split('/')[1] ?? 'bin'}`;
+      uploads.push({
+        label: name,
+        start: async () => (file.uri ? this.deps.uploads.uploadFile(file.uri) : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64' })),
+      });
+    }
+    return uploads;
+  }
+}
+
+function title(uploads: readonly PendingUpload[]): string {
+  return uploads.length === 1 ? vscode.l10n.t('Upload to Kie and insert link') : vscode.l10n.t('Upload {0} files to Kie and insert links', uploads.length);
+}
+
+export function registerDropPaste(provider: UploadDropPasteProvider): vscode.Disposable {
+  const selector: vscode.DocumentSelector = { language: 'markdown' };
+  return vscode.Disposable.from(
+    vscode.languages.registerDocumentDropEditProvider(selector, provider, { providedDropEditKinds: [UPLOAD_EDIT_KIND], dropMimeTypes: ['text/uri-list', 'files'] }),
+    vscode.languages.registerDocumentPasteEditProvider(selector, provider, {
+      providedPasteEditKinds: [UPLOAD_EDIT_KIND],
+      pasteMimeTypes: ['files', 'image/*', 'text/uri-list'],
+    }),
+  );
+}
+

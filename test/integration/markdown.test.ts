@@ -1,0 +1,178 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import type { UploadOutcome, UploadRecord } from '../../src/core/types';
+import type { Emulator } from '../emulator/server';
+import { api, resetSettings, useEmulator, workspaceFile } from './helpers';
+
+/** A data-transfer item that carries a file, as a clipboard image or an OS drop does. */
+class FileItem extends vscode.DataTransferItem {
+  constructor(
+    private readonly name: string,
+    private readonly bytes: Uint8Array,
+  ) {
+    super('');
+  }
+  override asFile(): vscode.DataTransferFile {
+    return { name: this.name, uri: undefined, data: async () => this.bytes };
+  }
+}
+
+async function untilSettled(count: number): Promise<UploadOutcome[]> {
+  const { testing } = await api();
+  const deadline = Date.now() + 10_000;
+  while (testing.settledDropsAndPastes.length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(testing.settledDropsAndPastes.length >= count, 'the uploads settled');
+  return testing.settledDropsAndPastes[count - 1];
+}
+
+/** Applies a drop or paste edit the way the editor does: resolve, then insert its text at the position. */
+async function applyEdit(editor: vscode.TextEditor, edit: vscode.DocumentDropEdit | vscode.DocumentPasteEdit, resolve: () => unknown): Promise<void> {
+  resolve();
+  const text = edit.insertText;
+  await editor.insertSnippet(typeof text === 'string' ? new vscode.SnippetString(text.replace(/[$}\\]/g, '\\$&')) : text, editor.selection.active);
+}
+
+describe('Markdown', () => {
+  let emulator: Emulator;
+  let record: UploadRecord;
+
+  before(async () => {
+    emulator = await useEmulator();
+    const [outcome] = await (await api()).uploadFiles([workspaceFile('diagram.png')]);
+    assert.ok(outcome.record);
+    record = outcome.record;
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('kieUpload.clearApiKey');
+    await resetSettings();
+    await emulator.close();
+  });
+
+  async function freshMarkdown(content = ''): Promise<vscode.TextEditor> {
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    return vscode.window.showTextDocument(document);
+  }
+
+  describe('Insert Link into Editor', () => {
+    it('inserts at every cursor, with the alt text selected for typing over', async () => {
+      const editor = await freshMarkdown('one\ntwo\n');
+      editor.selections = [new vscode.Selection(0, 3, 0, 3), new vscode.Selection(1, 3, 1, 3)];
+      assert.equal(await vscode.commands.executeCommand('kieUpload.insertLink', record), true);
+      assert.equal(editor.document.getText(), `one![diagram](${record.url})\ntwo![diagram](${record.url})\n`);
+      assert.deepEqual(editor.selections.map((selection) => editor.document.getText(selection)), ['diagram', 'diagram']);
+    });
+
+    it('puts one link per line for several uploads', async () => {
+      const other = (await (await api()).uploadData(Buffer.from('%PDF'), 'report (final).pdf')).record;
+      assert.ok(other);
+      const editor = await freshMarkdown();
+      await vscode.commands.executeCommand('kieUpload.insertLink', record, [record, other]);
+      assert.equal(editor.document.getText(), `![diagram](${record.url})\n[report (final).pdf](<${other.url}>)`);
+    });
+
+    it('inserts the plain URL outside Markdown, and follows kieUpload.linkFormat per language', async () => {
+      const document = await vscode.workspace.openTextDocument({ language: 'plaintext', content: '' });
+      const editor = await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('kieUpload.insertLink', record);
+      assert.equal(editor.document.getText(), record.url);
+      await vscode.workspace.getConfiguration('kieUpload', { languageId: 'html' }).update('linkFormat', 'html', vscode.ConfigurationTarget.Global, true);
+      try {
+        const html = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'html', content: '' }));
+        await vscode.commands.executeCommand('kieUpload.insertLink', record);
+        assert.equal(html.document.getText(), `<img src="${record.url}" alt="diagram">`);
+      } finally {
+        await vscode.workspace.getConfiguration('kieUpload', { languageId: 'html' }).update('linkFormat', undefined, vscode.ConfigurationTarget.Global, true);
+      }
+    });
+  });
+
+  describe('drop and paste', () => {
+    it('dropping a file inserts a placeholder at once, replaced by the link when the upload ends', async () => {
+      const { testing } = await api();
+      const settledBefore = testing.settledDropsAndPastes.length;
+      const editor = await freshMarkdown('Intro\n');
+      editor.selection = new vscode.Selection(1, 0, 1, 0);
+      const transfer = new vscode.DataTransfer();
+      transfer.set('text/uri-list', new vscode.DataTransferItem(workspaceFile('notes.md').toString()));
+      emulator.faults.latencyMs = 300;
+      const edit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, transfer);
+      assert.ok(edit);
+      assert.equal(edit.title, 'Upload to Kie and insert link');
+      assert.equal(edit.kind?.value, 'markdown.link.kieUpload');
+      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentDropEdit(edit));
+      assert.match(editor.document.getText(), /^Intro\n!\[Uploading notes\.md…\]\(kie-upload-pending:[0-9a-f]+\)$/, 'the placeholder is there while the upload runs');
+      const [outcome] = await untilSettled(settledBefore + 1);
+      emulator.faults.latencyMs = 0;
+      assert.ok(outcome.record);
+      assert.equal(editor.document.getText(), `Intro\n[notes.md](${outcome.record.url})`);
+      await vscode.commands.executeCommand('undo');
+      assert.equal(editor.document.getText(), 'Intro\n', 'one undo removes the result');
+    });
+
+    it('typing while the upload runs is kept; the placeholder is replaced in place', async () => {
+      const { testing } = await api();
+      const settledBefore = testing.settledDropsAndPastes.length;
+      const editor = await freshMarkdown('Intro\n');
+      editor.selection = new vscode.Selection(1, 0, 1, 0);
+      const transfer = new vscode.DataTransfer();
+      transfer.set('text/uri-list', new vscode.DataTransferItem(workspaceFile('data.csv').toString()));
+      emulator.faults.latencyMs = 400;
+      const edit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, transfer);
+      assert.ok(edit);
+      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentDropEdit(edit));
+      await editor.edit((change) => change.insert(new vscode.Position(0, 0), 'Typed meanwhile. '));
+      const [outcome] = await untilSettled(settledBefore + 1);
+      emulator.faults.latencyMs = 0;
+      assert.ok(outcome.record);
+      assert.equal(editor.document.getText(), `Typed meanwhile. Intro\n[data.csv](${outcome.record.url})`);
+    });
+
+    it('offers nothing until it is chosen: merely offering an edit uploads nothing', async () => {
+      const { testing } = await api();
+      const before = emulator.stats.requests;
+      const editor = await freshMarkdown();
+      const transfer = new vscode.DataTransfer();
+      transfer.set('text/uri-list', new vscode.DataTransferItem(workspaceFile('data.csv').toString()));
+      assert.ok(await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, transfer));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(emulator.stats.requests, before);
+    });
+
+    it('pasting a clipboard image uploads it through the base64 endpoint', async () => {
+      const { testing } = await api();
+      const settledBefore = testing.settledDropsAndPastes.length;
+      const editor = await freshMarkdown();
+      const png = await fs.readFile(workspaceFile('diagram.png').fsPath);
+      const transfer = new vscode.DataTransfer();
+      transfer.set('image/png', new FileItem('image.png', png));
+      const [edit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], transfer, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
+      assert.ok(edit);
+      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentPasteEdit(edit));
+      const [outcome] = await untilSettled(settledBefore + 1);
+      assert.ok(outcome.record, outcome.error?.message);
+      assert.equal(outcome.record.method, 'base64');
+      assert.equal(editor.document.getText(), `![image](${outcome.record.url})`);
+      assert.ok(Buffer.from(await (await fetch(outcome.record.url)).arrayBuffer()).equals(png));
+    });
+
+    it('a failed upload removes its placeholder and says why', async () => {
+      const { testing } = await api();
+      const settledBefore = testing.settledDropsAndPastes.length;
+      const editor = await freshMarkdown('keep me\n');
+      editor.selection = new vscode.Selection(1, 0, 1, 0);
+      const transfer = new vscode.DataTransfer();
+      transfer.set('image/png', new FileItem('broken.png', Buffer.from('x')));
+      emulator.faults.failNext(1, 400, 'Unsupported file format');
+      const [edit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], transfer, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
+      assert.ok(edit);
+      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentPasteEdit(edit));
+      const [outcome] = await untilSettled(settledBefore + 1);
+      assert.equal(outcome.error?.code, 'bad-request');
+      assert.equal(editor.document.getText(), 'keep me\n');
+    });
+  });
+});
