@@ -24,7 +24,9 @@ import { ExpiryWarnings } from './expiryWarnings';
 import type { UploadOutcome } from './core/types';
 import { KeyStore } from './keyStore';
 import { registerDropPaste, UploadDropPasteProvider } from './markdown/dropPaste';
+import { LinkHealth, ReuploadLinkCommand } from './markdown/linkHealth';
 import { PendingLinks } from './markdown/pendingLinks';
+import { UploadLocalImagesCommand } from './markdown/publishDocument';
 import { RedactingLogger } from './log';
 import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   if (testing) {
     testing.dropPaste = dropPaste;
   }
+  const linkHealth = new LinkHealth({ history, warningHours: () => config.expiryWarningHours });
   const warnings = new ExpiryWarnings({
     history,
     state: context.globalState,
@@ -87,12 +90,15 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         history.setLimit(config.historyLimit);
         uploads.reset();
         warnings.check();
+        linkHealth.checkAll();
       }
     }),
     // Another window may have added uploads to the shared history meanwhile.
     vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),
     registerDropPaste(dropPaste),
+    linkHealth,
+    vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, linkHealth, { providedCodeActionKinds: LinkHealth.providedCodeActionKinds }),
     registerCommands([
       new UploadFilesCommand(uploadDeps),
       new UploadFromExplorerCommand(uploadDeps),
@@ -111,6 +117,8 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
       new RemoveFromHistoryCommand(history),
       new ClearExpiredCommand(history),
       new RefreshCommand(history, recentUploads),
+      new UploadLocalImagesCommand(uploadDeps),
+      new ReuploadLinkCommand(history),
     ]),
   );
   warnings.check();

@@ -25,6 +25,8 @@ export const CommandIds = {
   removeFromHistory: 'kieUpload.removeFromHistory',
   clearExpired: 'kieUpload.clearExpired',
   refresh: 'kieUpload.refresh',
+  uploadLocalImages: 'kieUpload.uploadLocalImages',
+  reuploadLink: 'kieUpload.reuploadLink',
 } as const;
 
 export function registerCommands(commands: readonly Command[]): vscode.Disposable {

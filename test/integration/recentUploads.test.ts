@@ -149,7 +149,9 @@ describe('Recent Uploads: every action against the emulator', () => {
     const expired = (await extensionApi.uploadData(Buffer.from('old'), 'old.txt')).record;
     emulator.setNow(Date.now);
     assert.ok(expired && Date.parse(expired.expiresAt) < Date.now());
-    assert.equal(await vscode.commands.executeCommand('kieUpload.clearExpired'), 1);
+    const expiredCount = extensionApi.history().filter((entry) => Date.parse(entry.expiresAt) <= Date.now()).length;
+    assert.equal(await vscode.commands.executeCommand('kieUpload.clearExpired'), expiredCount);
+    assert.ok(extensionApi.history().every((entry) => Date.parse(entry.expiresAt) > Date.now()));
     assert.ok(!extensionApi.history().some((entry) => entry.id === expired.id));
     const doomed = extensionApi.history().slice(0, 2);
     assert.equal(await vscode.commands.executeCommand('kieUpload.removeFromHistory', doomed[0], doomed), 2);
@@ -157,6 +159,8 @@ describe('Recent Uploads: every action against the emulator', () => {
   });
 
   it('keeps at most kieUpload.historyLimit entries', async () => {
+    const all = (await api()).history();
+    await vscode.commands.executeCommand('kieUpload.removeFromHistory', all[0], all);
     await vscode.workspace.getConfiguration('kieUpload').update('historyLimit', 3, vscode.ConfigurationTarget.Global);
     try {
       for (let i = 0; i < 5; i++) {
