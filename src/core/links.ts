@@ -7,7 +7,7 @@ export interface Linkable {
 
 /**
  * The one Markdown link builder: images become `![alt](url)`, other files `[name](url)`.
- * Brackets and backslashes in the text are escaped; a URL with spaces, parentheses or angle
+ * The text is escaped to show as written (see `escapeLinkText`); a URL with spaces, parentheses or angle
  * brackets is wrapped in `<…>` so CommonMark reads it whole.
  */
 export function markdownLink(file: Linkable): string {
@@ -16,8 +16,17 @@ export function markdownLink(file: Linkable): string {
   return `${isImage ? '!' : ''}[${text}](${linkDestination(file.url)})`;
 }
 
+/**
+ * Link text that shows exactly `text`: line breaks become a space; backslashes and brackets are
+ * escaped so the link stays whole; backticks, `*`, `~`, `|`, `<` and `>` so a name cannot open
+ * a code span, emphasis, strikethrough, a table cell, raw HTML or an autolink; `_` unless inside
+ * a word (`my_file` stays, `__init__` does not turn bold); `&` where it would start a character
+ * reference (`AT&amp;T`).
+ */
 export function escapeLinkText(text: string): string {
-  return text.replace(/[\\[\]]/g, '\\$&').replace(/[\r\n]+/g, ' ');
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\[\]`*~|<>]|&(?=#?[A-Za-z0-9]+;)|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&');
 }
 
 export function linkDestination(url: string): string {

@@ -44,7 +44,7 @@ export function scanLinkTargets(markdown: string): LinkTarget[] {
     if (region.inline) {
       new InlineScanner(region, refs, out).scan(inlineFrom[index]);
     } else {
-      scanHtml(region, 0, region.content.length, out);
+      scanHtml(region, out);
     }
   });
   return out.sort((a, b) => a.start - b.start);
@@ -64,7 +64,7 @@ export function replacementFor(target: LinkTarget, url: string): string {
   }
   if (target.kind === 'link' && target.angleBrackets && target.text === target.target) {
     // eslint-disable-next-line no-control-regex -- control characters are what must be encoded
-    return url.replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;').replace(/[\s<>\x00-\x1f\x7f]/g, percentEncode);
+    return url.replace(/[\s<>\x00-\x1f\x7f]/g, percentEncode);
   }
   const escaped = url.replace(/\\/g, '\\\\').replace(/&(?=#?[A-Za-z0-9]+;)/g, '\\&');
   // eslint-disable-next-line no-control-regex -- control characters cannot stand bare in a destination
@@ -211,33 +211,53 @@ function isAsciiPunctuation(code: number): boolean {
 // Regions: the text of a paragraph, heading or HTML block with container prefixes removed,
 // lines joined by '\n', and a map back to document offsets.
 
+const ONE_LINE: readonly number[] = [0];
+
 class Region {
-  private readonly parts: string[] = [];
-  private readonly docStarts: number[] = [];
-  private readonly contentStarts: number[] = [];
-  private length = 0;
-  private joined: string | undefined;
+  /** Document offsets: start and end of each line's part. */
+  private readonly lines: number[] = [];
+  /** Content offset of each line's part, with the content, built when first asked for. */
+  private starts: readonly number[] = ONE_LINE;
+  private text: string | undefined;
 
-  constructor(readonly inline: boolean) {}
+  constructor(
+    private readonly doc: string,
+    readonly inline: boolean,
+  ) {}
 
-  add(doc: string, start: number, end: number): void {
-    if (this.parts.length) {
-      this.length += 1;
-    }
-    this.parts.push(doc.slice(start, end));
-    this.docStarts.push(start);
-    this.contentStarts.push(this.length);
-    this.length += end - start;
-    this.joined = undefined;
+  add(start: number, end: number): void {
+    this.lines.push(start, end);
+    this.text = undefined;
   }
 
   get content(): string {
-    return (this.joined ??= this.parts.join('\n'));
+    return this.text ?? this.build();
   }
 
-  /** The document offset of a content offset (which must not be a joining '\n' for exactness). */
+  private build(): string {
+    const { doc, lines } = this;
+    if (lines.length === 2) {
+      this.starts = ONE_LINE;
+      return (this.text = doc.slice(lines[0], lines[1]));
+    }
+    const parts: string[] = [];
+    const starts: number[] = [];
+    let length = 0;
+    for (let k = 0; k < lines.length; k += 2) {
+      starts.push(length);
+      parts.push(doc.slice(lines[k], lines[k + 1]));
+      length += lines[k + 1] - lines[k] + 1;
+    }
+    this.starts = starts;
+    return (this.text = parts.join('\n'));
+  }
+
+  /** The document offset of a content offset (exact for any offset that is not a joining '\n'). */
   toDoc(pos: number): number {
-    const starts = this.contentStarts;
+    if (this.text === undefined) {
+      this.build();
+    }
+    const starts = this.starts;
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -248,28 +268,28 @@ class Region {
         hi = mid - 1;
       }
     }
-    return this.docStarts[lo] + (pos - starts[lo]);
+    return this.lines[2 * lo] + (pos - starts[lo]);
   }
 
-  report(out: LinkTarget[], start: number, end: number, fields: Omit<LinkTarget, 'start' | 'end'>): void {
+  /** Adds the destination at content offsets [start, end). */
+  report(out: LinkTarget[], start: number, end: number, target: string, angleBrackets: boolean, kind: LinkTarget['kind'], text: string): void {
     const docStart = this.toDoc(start);
-    out.push({ ...fields, start: docStart, end: docStart + (end - start) });
+    out.push({ target, start: docStart, end: docStart + (end - start), angleBrackets, kind, text });
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Block structure
+// Block structure: a container stack (block quotes, list items) and the open leaf block, line
+// by line, in the manner of the CommonMark reference parser.
 
-/**
- * The open leaf block. `q` is its block quote depth; `list` the content column of the list item
- * it is in (undefined outside lists): a non-blank line indented less leaves the item.
- */
+type Container = { t: 'quote' } | { t: 'item'; col: number; hasContent: boolean };
+
 type Leaf =
   | { t: 'none' }
-  | { t: 'para'; region: Region; q: number; list: number | undefined }
-  | { t: 'fence'; ch: number; len: number; q: number; list: number | undefined }
-  | { t: 'icode'; q: number; list: number | undefined }
-  | { t: 'html'; type: number; region: Region | undefined; q: number; list: number | undefined };
+  | { t: 'para'; region: Region; hasText?: boolean }
+  | { t: 'fence'; ch: number; len: number }
+  | { t: 'icode' }
+  | { t: 'html'; type: number; region: Region | undefined };
 
 type BlockStart =
   | { t: 'fence'; ch: number; len: number }
@@ -280,6 +300,7 @@ type BlockStart =
   | { t: 'none' };
 
 const NONE: Leaf = { t: 'none' };
+const NO_BLOCK: BlockStart = { t: 'none' };
 
 const HTML_BLOCK_1 = /^<(?:script|pre|style|textarea)(?:[\s>]|$)/i;
 const HTML_BLOCK_1_END = /<\/(?:script|pre|style|textarea)>/i;
@@ -289,6 +310,7 @@ const ATTRIBUTE = String.raw`(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'
 const HTML_BLOCK_7 = new RegExp(String.raw`^(?:<[A-Za-z][A-Za-z0-9-]*${ATTRIBUTE}*\s*\/?>|<\/[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$`);
 const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 
+/** Whether an HTML block of type 1–5 ends on this line (types 6 and 7 end at a blank line). */
 function htmlBlockEnds(type: number, line: string): boolean {
   switch (type) {
     case 1:
@@ -306,7 +328,7 @@ function htmlBlockEnds(type: number, line: string): boolean {
 
 /** Front matter: `---` on the first line up to the next `---` or `...` line. Returns where the body starts. */
 function skipFrontMatter(doc: string, pos: number): number {
-  const open = /^---[ \t]*\r?(?:\n|$)/y;
+  const open = /---[ \t]*\r?(?:\n|$)/y;
   open.lastIndex = pos;
   if (!open.test(doc)) {
     return pos;
@@ -317,60 +339,25 @@ function skipFrontMatter(doc: string, pos: number): number {
   return match ? match.index + match[0].length : pos;
 }
 
+/** The paragraphs and headings (inline regions) and HTML blocks (raw regions) of a document; code is left out. */
 function parseBlocks(doc: string): Region[] {
   const regions: Region[] = [];
+  const stack: Container[] = [];
   let leaf: Leaf = NONE;
-  let lists: number[] = [];
-  let listsQ = 0;
 
-  const closeLeaf = () => {
-    leaf = NONE;
-  };
-  const newRegion = (inline: boolean) => {
-    const region = new Region(inline);
+  const newRegion = (inline: boolean, start: number, end: number) => {
+    const region = new Region(doc, inline);
+    region.add(start, end);
     regions.push(region);
     return region;
   };
 
-  /**
-   * Block quote markers (at most `max`) at the start of a line: their count, where the rest
-   * starts, its column, and the column the quoted content starts at (a tab after `>` gives
-   * one column to the marker's optional space and the rest to indentation).
-   */
-  const stripQuotes = (p: number, le: number, max: number): [q: number, p: number, col: number, baseCol: number] => {
-    let q = 0;
-    let col = 0;
-    let baseCol = 0;
-    while (q < max) {
-      let k = p;
-      while (k < le && k - p < 3 && doc.charCodeAt(k) === 32) {
-        k++;
-      }
-      if (k >= le || doc.charCodeAt(k) !== 62) {
-        break;
-      }
-      q++;
-      col += k - p + 1;
-      p = k + 1;
-      const c = doc.charCodeAt(p);
-      if (c === 9) {
-        p++;
-        baseCol = col + 1;
-        col += 4 - (col % 4);
-        continue;
-      }
-      if (c === 32) {
-        p++;
-        col++;
-      }
-      baseCol = col;
-    }
-    return [q, p, col, baseCol];
-  };
+  // The helpers below return an offset and leave the matching column in `atCol`.
+  let atCol = 0;
 
-  /** Column of the first non-blank character from `p` (columns counted from `col`), and its offset. */
-  const indentOf = (p: number, le: number, col: number): [number, number] => {
-    while (p < le) {
+  /** The first non-blank character from `p` at column `col` (tab stops of 4; `p` may be a partly used tab). */
+  const firstNonBlank = (p: number, le: number, col: number): number => {
+    for (; p < le; p++) {
       const c = doc.charCodeAt(p);
       if (c === 32) {
         col++;
@@ -379,12 +366,63 @@ function parseBlocks(doc: string): Region[] {
       } else {
         break;
       }
-      p++;
     }
-    return [col, p];
+    atCol = col;
+    return p;
   };
 
-  const detectBlock = (p: number, le: number, interrupting: boolean): BlockStart => {
+  /** Moves over blanks up to column `target`, using part of a tab when it straddles it. */
+  const advanceTo = (p: number, le: number, col: number, target: number): number => {
+    while (col < target && p < le) {
+      const c = doc.charCodeAt(p);
+      if (c === 32) {
+        col++;
+        p++;
+      } else if (c === 9) {
+        const stop = col + 4 - (col % 4);
+        if (stop <= target) {
+          col = stop;
+          p++;
+        } else {
+          col = target;
+        }
+      } else {
+        break;
+      }
+    }
+    atCol = col;
+    return p;
+  };
+
+  /** Past a `>` at `p` (column `col`) and its optional following space (one column of a tab). */
+  const quoteMarker = (p: number, col: number): number => {
+    p++;
+    col++;
+    const c = doc.charCodeAt(p);
+    atCol = c === 32 || c === 9 ? col + 1 : col;
+    if (c === 32 || (c === 9 && col + 1 === col + 4 - (col % 4))) {
+      return p + 1;
+    }
+    return p;
+  };
+
+  const listItem = (markerEnd: number, le: number, interrupting: boolean, mayInterrupt: boolean): BlockStart => {
+    const next = doc.charCodeAt(markerEnd);
+    if (markerEnd < le && next !== 32 && next !== 9) {
+      return NO_BLOCK;
+    }
+    const empty = firstNonBlank(markerEnd, le, 0) >= le;
+    if (interrupting && (empty || !mayInterrupt)) {
+      return NO_BLOCK;
+    }
+    return { t: 'list', markerEnd, empty };
+  };
+
+  /**
+   * The block a line starts at `p` (its first non-blank). `interrupting`: the line would
+   * otherwise continue the open paragraph; `lazy`: it could at least be a lazy continuation of it.
+   */
+  const detectBlock = (p: number, le: number, interrupting: boolean, lazy: boolean): BlockStart => {
     const c = doc.charCodeAt(p);
     switch (c) {
       case 96: // `
@@ -394,228 +432,243 @@ function parseBlocks(doc: string): Region[] {
         while (k < le && doc.charCodeAt(k) === c) {
           k++;
         }
-        if (k - p >= 3 && (c === 126 || !doc.slice(k, le).includes('`'))) {
-          return { t: 'fence', ch: c, len: k - p };
-        }
-        return { t: 'none' };
+        return k - p >= 3 && (c === 126 || !doc.slice(k, le).includes('`')) ? { t: 'fence', ch: c, len: k - p } : NO_BLOCK;
       }
       case 60: {
         // <
         const line = doc.slice(p, le);
-        if (HTML_BLOCK_1.test(line)) {
-          return { t: 'html', type: 1 };
-        }
-        if (line.startsWith('<!--')) {
-          return { t: 'html', type: 2 };
-        }
-        if (line.startsWith('<?')) {
-          return { t: 'html', type: 3 };
-        }
-        if (/^<![A-Za-z]/.test(line)) {
-          return { t: 'html', type: 4 };
-        }
-        if (line.startsWith('<![CDATA[')) {
-          return { t: 'html', type: 5 };
-        }
-        if (HTML_BLOCK_6.test(line)) {
-          return { t: 'html', type: 6 };
-        }
-        if (!interrupting && HTML_BLOCK_7.test(line) && !/^<\/?(?:script|style|pre|textarea)\b/i.test(line)) {
-          return { t: 'html', type: 7 };
-        }
-        return { t: 'none' };
+        const type = HTML_BLOCK_1.test(line)
+          ? 1
+          : line.startsWith('<!--')
+            ? 2
+            : line.startsWith('<?')
+              ? 3
+              : /^<![A-Za-z]/.test(line)
+                ? 4
+                : line.startsWith('<![CDATA[')
+                  ? 5
+                  : HTML_BLOCK_6.test(line)
+                    ? 6
+                    : !lazy && HTML_BLOCK_7.test(line) && !/^<\/?(?:script|style|pre|textarea)(?![A-Za-z0-9-])/i.test(line)
+                      ? 7
+                      : 0;
+        return type ? { t: 'html', type } : NO_BLOCK;
       }
       case 35: {
         // #
         const m = /^#{1,6}(?:[ \t]+|$)/.exec(doc.slice(p, Math.min(le, p + 8)));
-        return m ? { t: 'heading', content: p + m[0].length } : { t: 'none' };
+        return m ? { t: 'heading', content: p + m[0].length } : NO_BLOCK;
       }
       case 61: // =
-        return interrupting && /^=+[ \t]*$/.test(doc.slice(p, le)) ? { t: 'break' } : { t: 'none' };
+        return setext(interrupting) && /^=+[ \t]*$/.test(doc.slice(p, le)) ? { t: 'break' } : NO_BLOCK;
       case 42: // *
+      case 43: // +
       case 45: // -
-      case 95: // _
-      case 43: {
-        // +
+      case 95: {
+        // _
         const line = doc.slice(p, le);
-        if ((c === 45 && interrupting && /^-+[ \t]*$/.test(line)) || THEMATIC_BREAK.test(line)) {
-          return { t: 'break' };
+        if ((c === 45 && /^-+[ \t]*$/.test(line) && setext(interrupting)) || THEMATIC_BREAK.test(line)) {
+          return { t: 'break' }; // A setext underline or a thematic break: either ends the paragraph.
         }
-        if (c === 95) {
-          return { t: 'none' };
-        }
-        return listItem(p + 1, le, interrupting, true);
+        return c === 95 ? NO_BLOCK : listItem(p + 1, le, interrupting, true);
       }
       default: {
-        if (c >= 48 && c <= 57) {
-          let k = p;
-          while (k < le && k - p < 9 && doc.charCodeAt(k) >= 48 && doc.charCodeAt(k) <= 57) {
-            k++;
-          }
-          const d = doc.charCodeAt(k);
-          if (d === 46 || d === 41) {
-            // . )
-            return listItem(k + 1, le, interrupting, doc.slice(p, k).replace(/^0+/, '') === '1');
-          }
+        let k = p;
+        while (k < le && k - p < 9 && doc.charCodeAt(k) >= 48 && doc.charCodeAt(k) <= 57) {
+          k++;
         }
-        return { t: 'none' };
+        const d = doc.charCodeAt(k);
+        if (k > p && (d === 46 || d === 41)) {
+          // 1. or 1)
+          return listItem(k + 1, le, interrupting, /^0*1$/.test(doc.slice(p, k)));
+        }
+        return NO_BLOCK;
       }
     }
   };
 
-  const listItem = (markerEnd: number, le: number, interrupting: boolean, mayInterrupt: boolean): BlockStart => {
-    const next = doc.charCodeAt(markerEnd);
-    if (markerEnd < le && next !== 32 && next !== 9) {
-      return { t: 'none' };
+  /** A setext underline needs a paragraph to underline: one that is more than link reference definitions. */
+  const setext = (interrupting: boolean): boolean => {
+    if (!interrupting || leaf.t !== 'para') {
+      return false;
     }
-    const empty = indentOf(markerEnd, le, 0)[1] >= le;
-    if (interrupting && (empty || !mayInterrupt)) {
-      return { t: 'none' };
-    }
-    return { t: 'list', markerEnd, empty };
+    // Once a paragraph has text it keeps it, so this is worked out at most once or twice per paragraph.
+    leaf.hasText ||= parseDefinitions(leaf.region, new Set(), []) < leaf.region.content.length;
+    return leaf.hasText;
   };
 
-  /** The block structure of one line (offsets [ls, le), line ending excluded). Columns count from the line start. */
+  /** The open list items hold something now (an item that began blank and holds nothing ends at a blank line). */
+  const markContent = () => {
+    for (const container of stack) {
+      if (container.t === 'item') {
+        container.hasContent = true;
+      }
+    }
+  };
+
+  const closeTo = (depth: number) => {
+    if (stack.length > depth) {
+      stack.length = depth;
+      leaf = NONE;
+    }
+  };
+
+  /** One line, offsets [ls, le) with the line ending excluded. Columns count from the line start. */
   const line = (ls: number, le: number) => {
-    // Lines inside code and HTML blocks first: they only end their block or belong to it.
-    if (leaf.t === 'fence' || leaf.t === 'icode' || leaf.t === 'html') {
-      const [q, p, startCol, baseCol] = stripQuotes(ls, le, leaf.q);
-      const [col, first] = indentOf(p, le, startCol);
-      const blank = first >= le;
-      const indent = col - (leaf.list ?? baseCol);
-      const leftContainer = q < leaf.q || (!blank && indent < 0);
-      if (leaf.t === 'fence') {
-        if (!leftContainer) {
-          if (!blank && indent <= 3 && doc.charCodeAt(first) === leaf.ch) {
+    let pos = ls;
+    let col = 0;
+    // 1. Which open containers does the line continue?
+    let matched = 0;
+    for (; matched < stack.length; matched++) {
+      const container = stack[matched];
+      const first = firstNonBlank(pos, le, col);
+      if (container.t === 'quote') {
+        if (first >= le || atCol - col > 3 || doc.charCodeAt(first) !== 62) {
+          break;
+        }
+        pos = quoteMarker(first, atCol);
+        col = atCol;
+      } else if (first >= le) {
+        if (!container.hasContent) {
+          break; // An item that began with a blank line ends at the second.
+        }
+      } else if (atCol >= container.col) {
+        pos = advanceTo(pos, le, col, container.col);
+        col = atCol;
+      } else {
+        break;
+      }
+    }
+    const allMatched = matched === stack.length;
+    let first = firstNonBlank(pos, le, col);
+    let firstCol = atCol;
+
+    // 2. Does the open leaf take the line?
+    if (allMatched) {
+      switch (leaf.t) {
+        case 'fence':
+          if (first < le && firstCol - col <= 3 && doc.charCodeAt(first) === leaf.ch) {
             let k = first;
             while (k < le && doc.charCodeAt(k) === leaf.ch) {
               k++;
             }
-            if (k - first >= leaf.len && indentOf(k, le, 0)[1] >= le) {
-              closeLeaf();
+            if (k - first >= leaf.len && firstNonBlank(k, le, 0) >= le) {
+              leaf = NONE;
             }
           }
           return;
-        }
-      } else if (leaf.t === 'icode') {
-        if (blank || (!leftContainer && indent >= 4)) {
-          return;
-        }
-      } else if (!leftContainer) {
-        if (leaf.type >= 6) {
-          if (blank) {
-            closeLeaf();
-          } else {
-            leaf.region?.add(doc, p, le);
-          }
-          return;
-        }
-        leaf.region?.add(doc, p, le);
-        if (htmlBlockEnds(leaf.type, doc.slice(p, le))) {
-          closeLeaf();
-        }
-        return;
-      }
-      closeLeaf();
-    }
-
-    const [q, p, startCol, baseCol] = stripQuotes(ls, le, Infinity);
-    const [firstCol, first] = indentOf(p, le, startCol);
-    if (first >= le) {
-      closeLeaf();
-      return;
-    }
-    if (leaf.t === 'para' && (q < leaf.q || (leaf.list !== undefined && firstCol < leaf.list))) {
-      // Lazy continuation: a line that starts no block continues the open paragraph.
-      let base = baseCol;
-      if (q === listsQ) {
-        for (let i = lists.length - 1; i >= 0; i--) {
-          if (lists[i] <= firstCol) {
-            base = lists[i];
-            break;
-          }
-        }
-      }
-      if (firstCol - base >= 4 || detectBlock(first, le, false).t === 'none') {
-        leaf.region.add(doc, first, le);
-        return;
-      }
-    }
-    if (leaf.t === 'para' && q !== leaf.q) {
-      closeLeaf();
-    }
-    if (q !== listsQ) {
-      lists = [];
-      listsQ = q;
-    }
-    let cur = first;
-    let col = firstCol;
-    for (;;) {
-      while (lists.length && lists[lists.length - 1] > col) {
-        lists.pop();
-      }
-      const list = lists.length ? lists[lists.length - 1] : undefined;
-      const para = leaf.t === 'para' ? leaf : undefined;
-      if (col - (list ?? baseCol) >= 4) {
-        if (para) {
-          para.region.add(doc, cur, le);
-        } else {
-          leaf = { t: 'icode', q, list };
-        }
-        return;
-      }
-      const block = detectBlock(cur, le, para !== undefined && (para.list === undefined || col >= para.list));
-      switch (block.t) {
-        case 'fence':
-          leaf = { t: 'fence', ch: block.ch, len: block.len, q, list };
-          return;
-        case 'html': {
-          const scan = block.type >= 6 || (block.type === 1 && /^<pre/i.test(doc.slice(cur, cur + 4)));
-          const region = scan ? newRegion(false) : undefined;
-          region?.add(doc, cur, le);
-          leaf = { t: 'html', type: block.type, region, q, list };
-          if (block.type <= 5 && htmlBlockEnds(block.type, doc.slice(cur + 2, le))) {
-            closeLeaf();
-          }
-          return;
-        }
-        case 'heading':
-          closeLeaf();
-          if (block.content < le) {
-            newRegion(true).add(doc, block.content, le);
-          }
-          return;
-        case 'break':
-          closeLeaf();
-          return;
-        case 'list': {
-          closeLeaf();
-          const markerCol = col + (block.markerEnd - cur);
-          const [afterCol, afterPos] = indentOf(block.markerEnd, le, markerCol);
-          lists.push(block.empty || afterCol - markerCol > 4 ? markerCol + 1 : afterCol);
-          if (block.empty) {
+        case 'icode':
+          if (first >= le || firstCol - col >= 4) {
             return;
           }
-          cur = afterPos;
-          col = afterCol;
-          continue;
-        }
-        default:
-          if (para) {
-            para.region.add(doc, cur, le);
+          leaf = NONE;
+          break;
+        case 'html':
+          if (leaf.type >= 6 && first >= le) {
+            leaf = NONE;
           } else {
-            const region = newRegion(true);
-            region.add(doc, cur, le);
-            leaf = { t: 'para', region, q, list };
+            leaf.region?.add(pos, le);
+            if (leaf.type <= 5 && htmlBlockEnds(leaf.type, doc.slice(pos, le))) {
+              leaf = NONE;
+            }
           }
           return;
+        case 'para':
+          if (first >= le) {
+            leaf = NONE;
+            return;
+          }
+          break;
       }
+    } else if (leaf.t !== 'para') {
+      leaf = NONE; // Code and HTML blocks end with their container; a paragraph may continue lazily.
+    }
+
+    // 3. New containers, then the leaf block the line starts, if any.
+    let opened = false;
+    let start: BlockStart = NO_BLOCK;
+    for (;;) {
+      first = firstNonBlank(pos, le, col);
+      firstCol = atCol;
+      if (first >= le || firstCol - col >= 4) {
+        break;
+      }
+      if (doc.charCodeAt(first) === 62) {
+        closeTo(matched);
+        leaf = NONE;
+        markContent();
+        stack.push({ t: 'quote' });
+        matched = stack.length;
+        opened = true;
+        pos = quoteMarker(first, firstCol);
+        col = atCol;
+        continue;
+      }
+      const block = detectBlock(first, le, !opened && allMatched && leaf.t === 'para', !opened && leaf.t === 'para');
+      if (block.t !== 'list') {
+        start = block;
+        break;
+      }
+      closeTo(matched);
+      leaf = NONE;
+      markContent();
+      const markerCol = firstCol + (block.markerEnd - first);
+      firstNonBlank(block.markerEnd, le, markerCol);
+      const afterCol = atCol;
+      const contentCol = block.empty || afterCol - markerCol > 4 ? markerCol + 1 : afterCol;
+      stack.push({ t: 'item', col: contentCol, hasContent: !block.empty });
+      matched = stack.length;
+      opened = true;
+      pos = advanceTo(block.markerEnd, le, markerCol, contentCol);
+      col = atCol;
+    }
+    const blank = first >= le;
+    if (!opened && !allMatched && leaf.t === 'para' && !blank && start.t === 'none') {
+      leaf.region.add(first, le); // Lazy continuation line.
+      return;
+    }
+    closeTo(matched);
+    if (blank) {
+      leaf = NONE;
+      return;
+    }
+    markContent();
+    switch (start.t) {
+      case 'fence':
+        leaf = { t: 'fence', ch: start.ch, len: start.len };
+        return;
+      case 'html': {
+        const scanned = start.type >= 6 || (start.type === 1 && /^<pre/i.test(doc.slice(first, first + 4)));
+        leaf = { t: 'html', type: start.type, region: scanned ? newRegion(false, first, le) : undefined };
+        const skip = start.type === 1 ? 0 : start.type === 5 ? 9 : 2;
+        if (start.type <= 5 && htmlBlockEnds(start.type, doc.slice(first + skip, le))) {
+          leaf = NONE;
+        }
+        return;
+      }
+      case 'heading':
+        leaf = NONE;
+        if (start.content < le) {
+          newRegion(true, start.content, le);
+        }
+        return;
+      case 'break':
+        leaf = NONE;
+        return;
+      default:
+        if (leaf.t === 'para') {
+          leaf.region.add(first, le);
+        } else if (firstCol - col >= 4) {
+          leaf = { t: 'icode' };
+        } else {
+          leaf = { t: 'para', region: newRegion(true, first, le) };
+        }
     }
   };
 
   let pos = doc.charCodeAt(0) === 0xfeff ? 1 : 0;
   pos = skipFrontMatter(doc, pos);
-  while (pos <= doc.length) {
+  for (;;) {
     const nl = doc.indexOf('\n', pos);
     let end = nl < 0 ? doc.length : nl;
     if (end > pos && doc.charCodeAt(end - 1) === 13) {
@@ -623,11 +676,10 @@ function parseBlocks(doc: string): Region[] {
     }
     line(pos, end);
     if (nl < 0) {
-      break;
+      return regions;
     }
     pos = nl + 1;
   }
-  return regions;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -669,7 +721,9 @@ function parseDestination(s: string, p: number): Destination | undefined {
     } else if (c <= 32 || c === 127) {
       break;
     } else if (c === 40) {
-      depth++;
+      if (++depth > MAX_PAREN_DEPTH) {
+        return undefined;
+      }
     } else if (c === 41) {
       if (depth === 0) {
         break;
@@ -740,7 +794,7 @@ function isTitleStart(c: number): boolean {
 /** Reference definitions at the start of a paragraph: reports them, records their labels, returns where the rest starts. */
 function parseDefinitions(region: Region, refs: Set<string>, out: LinkTarget[]): number {
   const s = region.content;
-  const noClose = new Map<number, number>();
+  let noClose: Map<number, number> | undefined;
   let p = 0;
   for (;;) {
     if (s.charCodeAt(p) !== 91) {
@@ -766,7 +820,7 @@ function parseDefinitions(region: Region, refs: Set<string>, out: LinkTarget[]):
     let end = -1;
     const afterSpace = skipSpace(s, dest.next);
     if (afterSpace > dest.next && isTitleStart(s.charCodeAt(afterSpace))) {
-      const title = parseTitle(s, afterSpace, noClose);
+      const title = parseTitle(s, afterSpace, (noClose ??= new Map()));
       if (title >= 0) {
         end = restOfLineBlank(s, title);
       }
@@ -779,12 +833,7 @@ function parseDefinitions(region: Region, refs: Set<string>, out: LinkTarget[]):
     }
     refs.add(normalizeLabel(label));
     if (dest.end > dest.start) {
-      region.report(out, dest.start, dest.end, {
-        target: unescapeMarkdown(s.slice(dest.start, dest.end)),
-        angleBrackets: dest.angle,
-        kind: 'definition',
-        text: unescapeMarkdown(label),
-      });
+      region.report(out, dest.start, dest.end, unescapeMarkdown(s.slice(dest.start, dest.end)), dest.angle, 'definition', unescapeMarkdown(label));
     }
     p = end;
   }
@@ -799,7 +848,11 @@ const EMAIL_AUTOLINK = /<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0
 const OPEN_TAG = new RegExp(String.raw`<([A-Za-z][A-Za-z0-9-]*)(${ATTRIBUTE}*)\s*\/?>`, 'y');
 const CLOSE_TAG = /<\/[A-Za-z][A-Za-z0-9-]*\s*>/y;
 const ATTRIBUTES = /\s+([A-Za-z_:][A-Za-z0-9_.:-]*)(?:\s*=\s*(?:([^\s"'=<>`]+)|'([^']*)'|"([^"]*)"))?/y;
-const INLINE_SPECIAL = /[\\`<![\]]/g;
+/** The characters the inline scanner stops at: \ ` < ! [ ] */
+const INLINE_SPECIAL = new Uint8Array(128);
+for (const c of '\\`<![]') {
+  INLINE_SPECIAL[c.charCodeAt(0)] = 1;
+}
 
 /** Reports the `src` of an `<img>` open tag matched by OPEN_TAG at `at`. */
 function reportImgTag(region: Region, match: RegExpExecArray, at: number, out: LinkTarget[]): void {
@@ -831,14 +884,14 @@ function reportImgTag(region: Region, match: RegExpExecArray, at: number, out: L
   const trimmed = src.value.trim();
   if (trimmed) {
     const start = src.start + lead;
-    region.report(out, start, start + trimmed.length, { target: decodeEntities(trimmed), angleBrackets: false, kind: 'html', text: alt });
+    region.report(out, start, start + trimmed.length, decodeEntities(trimmed), false, 'html', alt);
   }
 }
 
 /** `<img src>` in raw HTML (an HTML block), skipping comments. */
-function scanHtml(region: Region, from: number, to: number, out: LinkTarget[]): void {
+function scanHtml(region: Region, out: LinkTarget[]): void {
   const s = region.content;
-  for (let i = s.indexOf('<', from); i >= 0 && i < to; i = s.indexOf('<', i + 1)) {
+  for (let i = s.indexOf('<'); i >= 0; i = s.indexOf('<', i + 1)) {
     if (s.startsWith('<!--', i)) {
       const close = s.indexOf('-->', i + 4);
       if (close < 0) {
@@ -861,19 +914,19 @@ function scanHtml(region: Region, from: number, to: number, out: LinkTarget[]): 
   }
 }
 
-interface Opener {
-  /** Offset of the '['. */
-  pos: number;
-  image: boolean;
-}
+/** Link texts longer than this are reported as ''. */
+const MAX_TEXT = 4096;
+/** Parentheses nest at most this deep in a raw destination (as in the reference implementations). */
+const MAX_PAREN_DEPTH = 32;
 
 class InlineScanner {
   private readonly s: string;
-  private readonly stack: Opener[] = [];
+  /** Open brackets: the offset of each '[' times two, plus one for an image's `![`. */
+  private readonly stack: number[] = [];
   /** Link openers below this stack index are inactive (a link was closed after them: links do not nest). */
   private barrier = 0;
-  private readonly noClose = new Map<number, number>();
-  private readonly noHtmlEnd = new Map<string, number>();
+  private noClose: Map<number, number> | undefined;
+  private noHtmlEnd: Map<string, number> | undefined;
   private backtickRuns: Map<number, number[]> | undefined;
 
   constructor(
@@ -886,16 +939,17 @@ class InlineScanner {
 
   scan(from: number): void {
     const s = this.s;
-    const special = new RegExp(INLINE_SPECIAL.source, 'g');
+    const n = s.length;
     let i = from;
-    while (i < s.length) {
-      special.lastIndex = i;
-      const found = special.exec(s);
-      if (!found) {
+    for (;;) {
+      let c = 0;
+      while (i < n && ((c = s.charCodeAt(i)) >= 128 || !INLINE_SPECIAL[c])) {
+        i++;
+      }
+      if (i >= n) {
         return;
       }
-      i = found.index;
-      switch (s.charCodeAt(i)) {
+      switch (c) {
         case 92: // \
           i += i + 1 < s.length && isAsciiPunctuation(s.charCodeAt(i + 1)) ? 2 : 1;
           break;
@@ -907,14 +961,14 @@ class InlineScanner {
           break;
         case 33: // !
           if (s.charCodeAt(i + 1) === 91) {
-            this.stack.push({ pos: i + 1, image: true });
+            this.stack.push((i + 1) * 2 + 1);
             i += 2;
           } else {
             i++;
           }
           break;
         case 91: // [
-          this.stack.push({ pos: i, image: false });
+          this.stack.push(i * 2);
           i++;
           break;
         default: // ]
@@ -963,13 +1017,13 @@ class InlineScanner {
 
   /** Past a raw HTML construct ending with `close` that starts at `i`, or -1 when it never ends. */
   private htmlUntil(i: number, skip: number, close: string): number {
-    const known = this.noHtmlEnd.get(close);
+    const known = this.noHtmlEnd?.get(close);
     if (known !== undefined && i >= known) {
       return -1;
     }
     const end = this.s.indexOf(close, i + skip);
     if (end < 0) {
-      this.noHtmlEnd.set(close, i);
+      (this.noHtmlEnd ??= new Map()).set(close, i);
       return -1;
     }
     return end + close.length;
@@ -984,8 +1038,8 @@ class InlineScanner {
       AUTOLINK.lastIndex = i;
       const auto = AUTOLINK.exec(s);
       if (auto) {
-        const target = decodeEntities(auto[1]);
-        this.region.report(this.out, i + 1, i + 1 + auto[1].length, { target, angleBrackets: true, kind: 'link', text: target });
+        // Autolinks take no escapes; character references in them are left as written too.
+        this.region.report(this.out, i + 1, i + 1 + auto[1].length, auto[1], true, 'link', auto[1]);
         return AUTOLINK.lastIndex;
       }
       OPEN_TAG.lastIndex = i;
@@ -1019,10 +1073,11 @@ class InlineScanner {
   private closeBracket(i: number): number {
     const s = this.s;
     const stack = this.stack;
-    const opener = stack.pop();
-    if (!opener) {
+    const top = stack.pop();
+    if (top === undefined) {
       return i + 1;
     }
+    const opener = { pos: Math.floor(top / 2), image: top % 2 === 1 };
     const active = opener.image || stack.length >= this.barrier;
     this.barrier = Math.min(this.barrier, stack.length);
     if (!active) {
@@ -1049,7 +1104,7 @@ class InlineScanner {
           }
         }
       }
-      if (label.length <= 999 && this.refs.has(normalizeLabel(label))) {
+      if (this.refs.size > 0 && label.length <= 999 && this.refs.has(normalizeLabel(label))) {
         end = after;
       }
     }
@@ -1060,12 +1115,9 @@ class InlineScanner {
       this.barrier = stack.length;
     }
     if (dest && dest.end > dest.start) {
-      this.region.report(this.out, dest.start, dest.end, {
-        target: unescapeMarkdown(s.slice(dest.start, dest.end)),
-        angleBrackets: dest.angle,
-        kind: opener.image ? 'image' : 'link',
-        text: unescapeMarkdown(s.slice(opener.pos + 1, i)),
-      });
+      // Texts are for people; a huge one (nested brackets run wild) is left out to stay linear.
+      const text = i - opener.pos - 1 <= MAX_TEXT ? unescapeMarkdown(s.slice(opener.pos + 1, i)) : '';
+      this.region.report(this.out, dest.start, dest.end, unescapeMarkdown(s.slice(dest.start, dest.end)), dest.angle, opener.image ? 'image' : 'link', text);
     }
     return end;
   }
@@ -1080,7 +1132,7 @@ class InlineScanner {
     }
     let q = skipSpace(s, dest.next);
     if (q > dest.next && isTitleStart(s.charCodeAt(q))) {
-      const title = parseTitle(s, q, this.noClose);
+      const title = parseTitle(s, q, (this.noClose ??= new Map()));
       if (title < 0) {
         return undefined;
       }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { describeExpiry, expiryState, nextLabelChange } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
 import { linkDestination } from '../core/links';
-import { scanLinkTargets } from '../core/markdownScan';
+import { replacementFor, scanLinkTargets, type LinkTarget } from '../core/markdownScan';
 import type { UploadOutcome, UploadRecord } from '../core/types';
 import { CommandIds, type Command } from '../commands/command';
 
@@ -13,6 +13,7 @@ export const EXPIRING_CODE = 'kieUpload.expiringLink';
 
 interface LinkDiagnostic extends vscode.Diagnostic {
   record: UploadRecord;
+  target: LinkTarget;
 }
 
 export interface LinkHealthDeps {
@@ -79,6 +80,7 @@ export class LinkHealth implements vscode.Disposable, vscode.CodeActionProvider 
       diagnostic.source = 'Kie File Upload';
       diagnostic.code = expired ? EXPIRED_CODE : EXPIRING_CODE;
       diagnostic.record = record;
+      diagnostic.target = target;
       diagnostics.push(diagnostic);
     }
     this.collection.set(document.uri, diagnostics);
@@ -87,14 +89,14 @@ export class LinkHealth implements vscode.Disposable, vscode.CodeActionProvider 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
-      const record = (diagnostic as Partial<LinkDiagnostic>).record;
-      if (!record || (diagnostic.code !== EXPIRED_CODE && diagnostic.code !== EXPIRING_CODE)) {
+      const { record, target } = diagnostic as Partial<LinkDiagnostic>;
+      if (!record || !target || (diagnostic.code !== EXPIRED_CODE && diagnostic.code !== EXPIRING_CODE)) {
         continue;
       }
       const reupload = new vscode.CodeAction(vscode.l10n.t('Re-upload and replace link'), vscode.CodeActionKind.QuickFix);
       reupload.diagnostics = [diagnostic];
       reupload.isPreferred = true;
-      reupload.command = { command: CommandIds.reuploadLink, title: reupload.title, arguments: [document.uri, diagnostic.range, record.id] };
+      reupload.command = { command: CommandIds.reuploadLink, title: reupload.title, arguments: [document.uri, diagnostic.range, record.id, target] };
       actions.push(reupload);
       const local = localSource(record);
       if (local && document.uri.scheme === 'file') {
@@ -102,7 +104,7 @@ export class LinkHealth implements vscode.Disposable, vscode.CodeActionProvider 
         const replace = new vscode.CodeAction(vscode.l10n.t('Replace with local file link ({0})', relative), vscode.CodeActionKind.QuickFix);
         replace.diagnostics = [diagnostic];
         replace.edit = new vscode.WorkspaceEdit();
-        replace.edit.replace(document.uri, diagnostic.range, linkDestination(encodeURI(relative)));
+        replace.edit.replace(document.uri, diagnostic.range, replacementFor(target, relative));
         actions.push(replace);
       }
     }
@@ -145,13 +147,13 @@ function localSource(record: UploadRecord): string | undefined {
   }
 }
 
-/** `kieUpload.reuploadLink(documentUri, range, recordId)`: the quick fix behind "Re-upload and replace link". */
+/** `kieUpload.reuploadLink(documentUri, range, recordId, target?)`: the quick fix behind "Re-upload and replace link". */
 export class ReuploadLinkCommand implements Command {
   readonly id = CommandIds.reuploadLink;
 
   constructor(private readonly history: UploadHistory) {}
 
-  async execute(documentUri?: unknown, range?: unknown, recordId?: unknown): Promise<UploadOutcome | undefined> {
+  async execute(documentUri?: unknown, range?: unknown, recordId?: unknown, target?: LinkTarget): Promise<UploadOutcome | undefined> {
     const record = this.history.list().find((entry) => entry.id === recordId);
     if (!record || !(documentUri instanceof vscode.Uri) || !(range instanceof vscode.Range)) {
       return undefined;
@@ -159,7 +161,7 @@ export class ReuploadLinkCommand implements Command {
     const outcome = await vscode.commands.executeCommand<UploadOutcome>(CommandIds.reupload, record);
     if (outcome?.record) {
       const edit = new vscode.WorkspaceEdit();
-      edit.replace(documentUri, range, linkDestination(outcome.record.url));
+      edit.replace(documentUri, range, target ? replacementFor(target, outcome.record.url) : linkDestination(outcome.record.url));
       await vscode.workspace.applyEdit(edit);
     }
     return outcome;
