@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     logger,
   );
   const historyChanged = new vscode.EventEmitter<void>();
-  const uploads = new UploadService({ getConfig, getApiKey: () => keys.get(), history, logger });
+  const uploads = new UploadService({ getConfig, getApiKey: () => keys.get(), history, logger, redact: (text) => logger.redact(text) });
   const status = new UploadStatus();
   const flow = new UploadFlow({ keys, getConfig, status });
   const uploadDeps = { uploads, flow };

@@ -13,6 +13,8 @@ export interface UploadServiceDeps {
   getApiKey: () => Thenable<string | undefined>;
   history: UploadHistory;
   logger: Logger;
+  /** Removes the key from text the user will see (a service might echo it in its `msg`). */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -124,6 +126,9 @@ export class UploadService implements vscode.Disposable {
       }
       return upload();
     }, this.deps.logger);
+    if (outcome.error && this.deps.redact) {
+      outcome.error.message = this.deps.redact(outcome.error.message);
+    }
     if (outcome.record) {
       await this.deps.history.add(outcome.record);
       this.deps.logger.info(`Uploaded ${outcome.record.fileName} → ${outcome.record.url} (expires ${outcome.record.expiresAt})`);
