@@ -48,8 +48,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
 
   const history = new UploadHistory(
     { get: () => context.globalState.get(HISTORY_KEY), set: (records) => context.globalState.update(HISTORY_KEY, records) },
-    config.historyLimit,
-    logger,
+    { limit: config.historyLimit, logger },
   );
   const historyChanged = new vscode.EventEmitter<void>();
   const uploads = new UploadService({ getConfig, getApiKey: () => keys.get(), history, logger, redact: (text) => logger.redact(text) });
@@ -93,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         linkHealth.checkAll();
       }
     }),
+    history,
     // Another window may have added uploads to the shared history meanwhile.
     vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),

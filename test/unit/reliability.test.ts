@@ -9,7 +9,7 @@ import { UploadError } from '../../src/core/errors';
 import { UploadHistory } from '../../src/core/history';
 import { settleUpload } from '../../src/core/outcome';
 import { mapConcurrent } from '../../src/core/pool';
-import { nullLogger, type UploadRecord } from '../../src/core/types';
+import { nullLogger } from '../../src/core/types';
 import { startEmulator, type Emulator } from '../emulator/server';
 
 const KEY = 'reliability-key-1234';
@@ -98,8 +98,8 @@ describe('reliability under faults', function () {
     const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const totals = { done: 0, cancelled: 0 };
     for (let round = 0; round < 4; round++) {
-      let stored: readonly UploadRecord[] = [];
-      const history = new UploadHistory({ get: () => stored, set: async (records) => void (stored = records) });
+      let stored: unknown;
+      const history = new UploadHistory({ get: () => stored, set: async (value) => void (stored = value) });
       const controller = new AbortController();
       const engine = client(1);
       setTimeout(() => controller.abort(), 20 + random() * 250);
