@@ -70,6 +70,18 @@ describe('upload entry points and their failure paths', () => {
     assert.equal(emulator.stats.requests, before);
   });
 
+  it('a folder with no files: a clear message, no request, nothing recorded', async () => {
+    const empty = workspaceFile('empty-folder');
+    await vscode.workspace.fs.createDirectory(empty);
+    const before = { requests: emulator.stats.requests, history: (await api()).history().length };
+    const outcomes = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFiles', empty);
+    assert.equal(outcomes.length, 1);
+    assert.equal(outcomes[0].error?.code, 'invalid-input');
+    assert.match(outcomes[0].error?.message ?? '', /empty-folder has no files/);
+    assert.equal(emulator.stats.requests, before.requests);
+    assert.equal((await api()).history().length, before.history);
+  });
+
   it('without a key: no-api-key for every file, no request, nothing recorded', async () => {
     await vscode.commands.executeCommand('kieUpload.clearApiKey');
     const before = { requests: emulator.stats.requests, history: (await api()).history().length };
