@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { escapeLinkText, linkDestination, markdownLink, stripExtension } from './core/links';
 import type { UploadRecord } from './core/types';
+import { ContextKeys, setContextKey } from './contextKeys';
 
 export type LinkFormat = 'markdown' | 'url' | 'html';
 
@@ -65,7 +66,11 @@ export async function insertLinks(records: readonly UploadRecord[]): Promise<boo
   if (!editor || records.length === 0) {
     return false;
   }
-  return editor.insertSnippet(linkSnippet(records, editor.document.languageId), editor.selections);
+  const inserted = await editor.insertSnippet(linkSnippet(records, editor.document.languageId), editor.selections);
+  if (inserted) {
+    await setContextKey(ContextKeys.hasInsertedLink, true);
+  }
+  return inserted;
 }
 
 function attribute(text: string): string {

@@ -19,6 +19,7 @@ import { UploadActiveFileCommand } from './commands/uploadActiveFileCommand';
 import { UploadFilesCommand, UploadFromExplorerCommand } from './commands/uploadFilesCommand';
 import { UploadUrlCommand } from './commands/uploadUrlCommand';
 import { SECTION, readConfig, type KieConfig } from './config';
+import { ContextKeys, contextKeyValue, setContextKey } from './contextKeys';
 import { UploadHistory } from './core/history';
 import { ExpiryWarnings } from './expiryWarnings';
 import type { UploadOutcome } from './core/types';
@@ -89,6 +90,9 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         history.setLimit(config.historyLimit);
         uploads.reset();
         warnings.check();
+  const trackUploads = () => void setContextKey(ContextKeys.hasUploaded, history.list().length > 0);
+  trackUploads();
+  context.subscriptions.push(history.onDidChange(trackUploads));
         linkHealth.checkAll();
       }
     }),
@@ -122,6 +126,9 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     ]),
   );
   warnings.check();
+  const trackUploads = () => void setContextKey(ContextKeys.hasUploaded, history.list().length > 0);
+  trackUploads();
+  context.subscriptions.push(history.onDidChange(trackUploads));
 
   const api: KieUploadApi = {
     uploadFiles: (uris, options) => uploads.uploadFiles(uris, options),
@@ -146,9 +153,10 @@ export interface TestingHandle {
   warnings: string[][];
   dropPaste?: UploadDropPasteProvider;
   settledDropsAndPastes: UploadOutcome[][];
+  contextKeyValue: typeof contextKeyValue;
 }
 
 function createTestingHandle(context: vscode.ExtensionContext): TestingHandle {
-  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [] };
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], contextKeyValue };
 }
 

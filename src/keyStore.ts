@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
+import { ContextKeys, setContextKey } from './contextKeys';
 
 const SECRET_KEY = 'kieUpload.apiKey';
-export const HAS_API_KEY_CONTEXT = 'kieUpload.hasApiKey';
 
 /**
  * The API key, kept only in SecretStorage. Maintains the `kieUpload.hasApiKey` context key
@@ -43,7 +43,7 @@ export class KeyStore implements vscode.Disposable {
 
   private async refreshContext(): Promise<void> {
     const present = Boolean(await this.secrets.get(SECRET_KEY));
-    await vscode.commands.executeCommand('setContext', HAS_API_KEY_CONTEXT, present);
+    await setContextKey(ContextKeys.hasApiKey, present);
   }
 }
 

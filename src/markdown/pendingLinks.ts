@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { escapeLinkText } from '../core/links';
 import type { UploadOutcome } from '../core/types';
+import { ContextKeys, setContextKey } from '../contextKeys';
 import { linkText } from '../editorLinks';
 
 /** One upload started from a drop or a paste. */
@@ -44,6 +45,9 @@ export class PendingLinks {
       const edit = new vscode.WorkspaceEdit();
       entries.forEach((entry) => edit.replace(document.uri, entry.range, entry.text));
       await vscode.workspace.applyEdit(edit);
+    }
+    if (outcomes.some((outcome) => outcome.record)) {
+      await setContextKey(ContextKeys.hasInsertedLink, true);
     }
     outcomes.forEach((outcome, index) => {
       if (outcome.error) {
