@@ -21,6 +21,7 @@ describe('the packaged VSIX', function () {
       'LICENSE.txt',
       'changelog.md',
       'dist/extension.js',
+      'l10n/bundle.l10n.json',
       'media/activity-bar.svg',
       'media/icon.png',
       'media/screenshots/explorer-menu.png',
