@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Emulator } from '../emulator/server';
-import { api, everythingStoredOutsideSecrets, resetSettings, TEST_KEY, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, everythingStoredOutsideSecrets, TEST_KEY, useEmulator, workspaceFile } from './helpers';
 
 describe('API key and the exported API against the emulator', () => {
   let emulator: Emulator;
@@ -10,11 +10,7 @@ describe('API key and the exported API against the emulator', () => {
   before(async () => {
     emulator = await useEmulator();
   });
-  after(async () => {
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator.close();
-  });
+  after(() => cleanUp(emulator));
 
   it('uploads through the exported API with the stored key and adds the record to history()', async () => {
     const extensionApi = await api();

@@ -49,3 +49,11 @@ export function everythingStoredOutsideSecrets(testing: TestingHandle): string {
   const settings = JSON.stringify(vscode.workspace.getConfiguration('kieUpload'));
   return [...states, settings, ...testing.logLines].join('\n');
 }
+
+/** Leaves the editor as the next suite expects it: no editors, no key, default settings, emulators closed. */
+export async function cleanUp(...emulators: Array<Emulator | undefined>): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await vscode.commands.executeCommand('kieUpload.clearApiKey');
+  await resetSettings();
+  await Promise.all(emulators.map((emulator) => emulator?.close()));
+}

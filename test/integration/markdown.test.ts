@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { UploadOutcome, UploadRecord } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, resetSettings, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, useEmulator, workspaceFile } from './helpers';
 
 /** A data-transfer item that carries a file, as a clipboard image or an OS drop does. */
 class FileItem extends vscode.DataTransferItem {
@@ -45,12 +45,7 @@ describe('Markdown', () => {
     assert.ok(outcome.record);
     record = outcome.record;
   });
-  after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator.close();
-  });
+  after(() => cleanUp(emulator));
 
   async function freshMarkdown(content = ''): Promise<vscode.TextEditor> {
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, resetSettings, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, useEmulator, workspaceFile } from './helpers';
 
 const HOUR = 3_600_000;
 
@@ -25,12 +25,7 @@ describe('Markdown documents', () => {
   before(async () => {
     emulator = await useEmulator();
   });
-  after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator.close();
-  });
+  after(() => cleanUp(emulator));
 
   it('Upload Local Images in Document uploads each local file once and replaces every use in one edit', async () => {
     const png = await fs.readFile(workspaceFile('diagram.png').fsPath);

@@ -5,7 +5,7 @@ import { UploadHistory } from '../../src/core/history';
 import type { UploadOutcome, UploadRecord } from '../../src/core/types';
 import { GroupNode, RecentUploadsProvider, UploadNode } from '../../src/views/recentUploadsView';
 import { startEmulator, type Emulator } from '../emulator/server';
-import { api, resetSettings, TEST_KEY, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, TEST_KEY, useEmulator, workspaceFile } from './helpers';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -75,12 +75,7 @@ describe('Recent Uploads: every action against the emulator', () => {
     assert.ok(outcome.record, outcome.error?.message);
     uploaded = outcome.record;
   });
-  after(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator.close();
-  });
+  after(() => cleanUp(emulator));
 
   it('copies the link, the download link and a Markdown link', async () => {
     assert.equal(await vscode.commands.executeCommand('kieUpload.copyLink', uploaded), uploaded.url);
@@ -192,11 +187,7 @@ describe('expiry warnings', () => {
     await vscode.workspace.getConfiguration('kieUpload').update('baseUrl', shortLived.url, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('kieUpload.setApiKey', TEST_KEY);
   });
-  after(async () => {
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await shortLived.close();
-  });
+  after(() => cleanUp(shortLived));
 
   it('warns once about an upload that expires within the warning window, also after a refresh', async () => {
     const { testing } = await api();

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { startEmulator, type Emulator } from '../emulator/server';
-import { api, everythingStoredOutsideSecrets, resetSettings, TEST_KEY, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, everythingStoredOutsideSecrets, TEST_KEY, useEmulator, workspaceFile } from './helpers';
 
 describe('security', () => {
   let emulator: Emulator;
@@ -17,9 +17,7 @@ describe('security', () => {
   });
   after(async () => {
     await fs.writeFile(settingsFile.fsPath, originalSettings);
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await Promise.all([emulator.close(), attacker.close()]);
+    await cleanUp(emulator, attacker);
   });
 
   it('a workspace cannot redirect the key: kieUpload.baseUrl and http.proxy in .vscode/settings.json are ignored', async () => {

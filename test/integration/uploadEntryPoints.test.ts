@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, resetSettings, TEST_KEY, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, TEST_KEY, useEmulator, workspaceFile } from './helpers';
 
 describe('upload entry points and their failure paths', () => {
   let emulator: Emulator;
@@ -18,11 +18,7 @@ describe('upload entry points and their failure paths', () => {
     await vscode.workspace.getConfiguration('kieUpload').update('maxConcurrentUploads', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
-  after(async () => {
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator.close();
-  });
+  after(() => cleanUp(emulator));
 
   it('uploadActiveFile uploads the file of the active editor', async () => {
     await vscode.window.showTextDocument(workspaceFile('notes.md'));

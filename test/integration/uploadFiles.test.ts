@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, resetSettings, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, useEmulator, workspaceFile } from './helpers';
 
 describe('kieUpload.uploadFiles with arguments', () => {
   let emulator: Emulator;
@@ -11,11 +11,7 @@ describe('kieUpload.uploadFiles with arguments', () => {
   before(async () => {
     emulator = await useEmulator();
   });
-  after(async () => {
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator.close();
-  });
+  after(() => cleanUp(emulator));
 
   it('uploads the Explorer selection (uri, uris) without a prompt and returns one outcome per file', async () => {
     const files = [workspaceFile('notes.md'), workspaceFile('data.csv')];

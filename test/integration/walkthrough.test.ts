@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, extension, resetSettings, TEST_KEY, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, extension, TEST_KEY, useEmulator, workspaceFile } from './helpers';
 
 interface Step {
   id: string;
@@ -18,11 +18,7 @@ describe('walkthrough', () => {
     await api();
     await vscode.commands.executeCommand('kieUpload.clearApiKey');
   });
-  after(async () => {
-    await vscode.commands.executeCommand('kieUpload.clearApiKey');
-    await resetSettings();
-    await emulator?.close();
-  });
+  after(() => cleanUp(emulator));
 
   it('"Store your key" completes when the key is stored', async () => {
     const { testing } = await api();
