@@ -1,0 +1,153 @@
+/**
+ * The API emulator in a process of its own for the bench, so that it shares neither CPU time nor
+ * RSS with the measured uploader, and beside it a discard server (the "sink"). Forked with an IPC
+ * channel by run.ts; answers commands:
+ *
+ *   { id, cmd: 'stats' }            → counters, the emulator's CPU time and the wall clock
+ *   { id, cmd: 'latency', ms }      → adds `ms` before every API answer (faults.latencyMs)
+ *   { id, cmd: 'resetMax' }         → restarts stats.maxInFlight
+ *   { id, cmd: 'files' }            → stored files and partial uploads left in the temp area
+ *   { id, cmd: 'clear' }            → deletes every stored file (through the store's own expiry)
+ *   { id, cmd: 'watch' } / 'unwatch' → records when the number of requests in flight changes
+ *   { id, cmd: 'close' }
+ */
+import { readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startEmulator, type Emulator } from '../emulator/server';
+
+export interface EmulatorHostStats {
+  requests: number;
+  inFlight: number;
+  maxInFlight: number;
+  bytesReceived: number;
+  /** User + system CPU time of the emulator process, µs. */
+  cpuMicros: number;
+  /** Wall clock, ms since the epoch with sub-ms precision. */
+  at: number;
+}
+
+export interface InFlightChange {
+  at: number;
+  inFlight: number;
+}
+
+export type EmulatorCommand =
+  | { id: number; cmd: 'stats' | 'resetMax' | 'files' | 'clear' | 'watch' | 'unwatch' | 'close' }
+  | { id: number; cmd: 'latency'; ms: number };
+
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * A discard server beside the emulator: reads and drops the body, answers a success envelope of the
+ * documented reference shape. Uploading to it shows what the uploader itself can do when the server
+ * is not the bottleneck.
+ */
+function startSink(): Promise<Server> {
+  const server = createServer((req, res) => {
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      const body = JSON.stringify({
+        success: true,
+        code: 200,
+        msg: 'File uploaded successfully',
+        data: { fileName: 'sink.bin', filePath: 'sink/sink.bin', downloadUrl: 'http://127.0.0.1/sink/sink.bin', fileSize: size, mimeType: 'application/octet-stream', uploadedAt: new Date().toISOString() },
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.requestTimeout = 0;
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function stats(emulator: Emulator): EmulatorHostStats {
+  const { requests, inFlight, maxInFlight, bytesReceived } = emulator.stats;
+  const cpu = process.cpuUsage();
+  return { requests, inFlight, maxInFlight, bytesReceived, cpuMicros: cpu.user + cpu.system, at: now() };
+}
+
+async function main(): Promise<void> {
+  const apiKey = process.argv[2];
+  if (!apiKey || !process.send) {
+    console.error('usage: fork(emulatorHost.js, [apiKey]) with an IPC channel');
+    process.exit(2);
+  }
+  const emulator = await startEmulator({ apiKey });
+  const sink = await startSink();
+  const send = (message: unknown) => process.send?.(message);
+  let watch: { timer: NodeJS.Timeout; changes: InFlightChange[] } | undefined;
+
+  const handle = async (message: EmulatorCommand): Promise<unknown> => {
+    switch (message.cmd) {
+      case 'stats':
+        return stats(emulator);
+      case 'latency':
+        emulator.faults.latencyMs = message.ms;
+        return true;
+      case 'resetMax':
+        emulator.stats.resetMax();
+        return true;
+      case 'files':
+        return {
+          stored: emulator.listFiles().map((file) => ({ uploadPath: file.uploadPath, fileName: file.fileName, fileSize: file.fileSize })),
+          partial: readdirSync(join(emulator.storageDir, 'tmp')),
+        };
+      case 'clear': {
+        // Deleting uploads between cases keeps gigabytes of dirty pages from being written back
+        // to disk while the next case is measured. The store deletes what has expired.
+        const clock = emulator.now;
+        emulator.setNow(() => clock() + 1e13);
+        await emulator.expireNow();
+        emulator.setNow(clock);
+        return emulator.listFiles().length;
+      }
+      case 'watch': {
+        clearInterval(watch?.timer);
+        const changes: InFlightChange[] = [];
+        let last = emulator.stats.inFlight;
+        // Polled every millisecond: the emulator's own request accounting, without touching it.
+        const timer = setInterval(() => {
+          if (emulator.stats.inFlight !== last) {
+            last = emulator.stats.inFlight;
+            changes.push({ at: now(), inFlight: last });
+          }
+        }, 1);
+        watch = { timer, changes };
+        return true;
+      }
+      case 'unwatch': {
+        clearInterval(watch?.timer);
+        const changes = watch?.changes ?? [];
+        watch = undefined;
+        return changes;
+      }
+      case 'close':
+        clearInterval(watch?.timer);
+        sink.closeAllConnections();
+        sink.close();
+        await emulator.close();
+        setImmediate(() => process.exit(0));
+        return true;
+    }
+  };
+
+  process.on('message', (message: EmulatorCommand) => {
+    handle(message).then(
+      (result) => send({ id: message.id, result }),
+      (error: unknown) => send({ id: message.id, error: String((error as Error)?.stack ?? error) }),
+    );
+  });
+  // However the bench ends (done, Ctrl-C, killed), the emulator removes its temporary storage.
+  const stop = () => void emulator.close().finally(() => process.exit(0));
+  process.on('disconnect', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  send({ ready: true, url: emulator.url, sinkUrl, storageDir: emulator.storageDir, pid: process.pid });
+}
+
+void main();

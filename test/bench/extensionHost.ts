@@ -1,0 +1,326 @@
+/**
+ * P4 and P5, measured inside the real extension host (code-server's, started by run.ts through
+ * runTestsInCodeServer with this module as the "extension tests"). Writes its figures as JSON to
+ * KIE_TEST_RESULT_FILE; run.ts turns them into table rows.
+ *
+ * P4: the extension must not be active yet; `activate()` is timed by the caller and by the
+ * extension host's own performance marks; the bundle's lazily initialised modules are read
+ * (lazyModules.ts) right after activation and again after the first upload.
+ * P5: 5,000 history entries in the extension's global state, read by the project's UploadHistory
+ * and RecentUploadsProvider (the compiled sources the bundle is made of) in this host.
+ */
+import { promises as fs } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { KieUploadApi } from '../../src/api';
+import { UploadHistory, type HistoryStore, type StoredHistory } from '../../src/core/history';
+import type { UploadRecord } from '../../src/core/types';
+import type { TestingHandle } from '../../src/extension';
+import { GroupNode, RecentUploadsProvider, type RecentUploadsNode } from '../../src/views/recentUploadsView';
+import { lazyModules, type LazyModule } from './lazyModules';
+
+export const EXTENSION_ID = 'kie-file-upload.kie-file-upload';
+/**
+ * A key of its own in the extension's global state: the running extension's own history (on
+ * 'kieUpload.history') re-applies its recent changes for minutes and would write over a list seeded
+ * under its key. The update() cost is the same: the host sends the extension's whole state.
+ */
+const HISTORY_KEY = 'kieUpload.history.bench';
+const HISTORY_ENTRIES = 5_000;
+
+export interface ActivationFigures {
+  activeBefore: boolean;
+  /** `await extension.activate()` as another extension sees it, ms. */
+  callerMs: number;
+  /** From the extension host's marks (Date.now() resolution): module evaluation, then activate() itself. */
+  codeLoadingMs?: number;
+  activateCallMs?: number;
+  /** The bundle's lazy modules right after activation, and after the first upload. */
+  lazyAtActivation: LazyModule[];
+  lazyAfterUpload: LazyModule[];
+  firstUploadMs: number;
+  firstUploadOk: boolean;
+  firstUploadError?: string;
+}
+
+export interface HistoryFigures {
+  entries: number;
+  /** JSON size of the stored list, bytes. */
+  storedBytes: number;
+  /** Writing the 5,000 entries to the global state once, ms. */
+  seedMs: number;
+  /** Parsing the stored list (first list() after a reload), ms. */
+  parseMs: number;
+  /** getChildren() of the root and of every group (all 5,000 nodes), warm, median ms. */
+  getChildrenMs: number;
+  /** history.reload() with the tree attached: re-parses the stored list, median ms. */
+  reloadMs: number;
+  /** getTreeItem() of every node, ms. */
+  getTreeItemsMs: number;
+  /** history.add() with 5,000 entries (re-read, replace, sort, write to global state), median ms. */
+  addMs: number;
+  /** Of which: awaiting the global state's update(), median ms. */
+  addPersistMs: number;
+  addRuns: number[];
+  /** The same at the default kieUpload.historyLimit (200 entries), median ms. */
+  addAtDefaultLimitMs: number;
+  addAtDefaultLimitPersistMs: number;
+}
+
+export interface ExtensionHostResult {
+  ok: boolean;
+  error?: string;
+  activation?: ActivationFigures;
+  history?: HistoryFigures;
+}
+
+type TestApi = KieUploadApi & { testing: TestingHandle };
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+function hostMarks(): Map<string, number> {
+  const perf = (globalThis as { MonacoPerformanceMarks?: { getMarks(): Array<{ name: string; startTime: number }> } }).MonacoPerformanceMarks;
+  return new Map((perf?.getMarks() ?? []).map((mark) => [mark.name, mark.startTime]));
+}
+
+function bundleActivate(extension: vscode.Extension<unknown>): (...args: never[]) => unknown {
+  const pkg = extension.packageJSON as { main: string };
+  const main = require.resolve(join(extension.extensionPath, pkg.main));
+  const exports = require.cache[main]?.exports as { activate?: (...args: never[]) => unknown } | undefined;
+  if (typeof exports?.activate !== 'function') {
+    throw new Error(`the bundle ${main} is not in the module cache: the extension host loaded it some other way`);
+  }
+  return exports.activate;
+}
+
+async function measureActivation(): Promise<ActivationFigures> {
+  const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+  if (!extension) {
+    throw new Error(`${EXTENSION_ID} is not installed in this editor`);
+  }
+  const activeBefore = extension.isActive;
+  const profiler = process.env.KIE_BENCH_PROFILE ? await startProfiler() : undefined;
+  const start = performance.now();
+  const api = await extension.activate();
+  const callerMs = performance.now() - start;
+  await profiler?.stop(process.env.KIE_BENCH_PROFILE as string);
+  const marks = hostMarks();
+  const mark = (name: string) => marks.get(`code/extHost/${name}/${EXTENSION_ID}`);
+  const span = (from: string, to: string) => {
+    const a = mark(from);
+    const b = mark(to);
+    return a === undefined || b === undefined ? undefined : b - a;
+  };
+  const activate = bundleActivate(extension);
+  const lazyAtActivation = await lazyModules(activate);
+
+  // The first upload, to the emulator run.ts started: this is when the HTTP stack may load.
+  const url = process.env.KIE_BENCH_EMULATOR_URL;
+  const key = process.env.KIE_BENCH_API_KEY;
+  if (!url || !key) {
+    throw new Error('KIE_BENCH_EMULATOR_URL and KIE_BENCH_API_KEY are not set');
+  }
+  const config = vscode.workspace.getConfiguration('kieUpload');
+  await config.update('baseUrl', url, vscode.ConfigurationTarget.Global);
+  await config.update('afterUpload', 'none', vscode.ConfigurationTarget.Global);
+  await vscode.commands.executeCommand('kieUpload.setApiKey', key);
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    throw new Error('the bench needs a workspace folder');
+  }
+  const uploadStart = performance.now();
+  const [outcome] = await api.uploadFiles([vscode.Uri.joinPath(folder.uri, 'notes.md')]);
+  const firstUploadMs = performance.now() - uploadStart;
+  const lazyAfterUpload = await lazyModules(activate);
+  return {
+    activeBefore,
+    callerMs,
+    codeLoadingMs: span('willLoadExtensionCode', 'didLoadExtensionCode'),
+    activateCallMs: span('willActivateExtension', 'didActivateExtension'),
+    lazyAtActivation,
+    lazyAfterUpload,
+    firstUploadMs,
+    firstUploadOk: !!outcome?.record,
+    firstUploadError: outcome?.error?.message,
+  };
+}
+
+/** A CPU profile of activation, for looking into where its time goes (KIE_BENCH_PROFILE=<file>). */
+async function startProfiler(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      await fs.writeFile(file, JSON.stringify(profile));
+    },
+  };
+}
+
+/** The value the history stores in the global state. */
+function stored(records: UploadRecord[]): StoredHistory {
+  return { v: 2, records, removed: [] };
+}
+
+/** 5,000 plausible entries: a spread of types, sizes and ages, some expired, some expiring. */
+export function syntheticHistory(count: number, now: number): UploadRecord[] {
+  const types = [
+    ['png', 'image/png'],
+    ['mp4', 'video/mp4'],
+    ['pdf', 'application/pdf'],
+    ['csv', 'text/csv'],
+    ['zip', 'application/zip'],
+  ];
+  const hour = 3_600_000;
+  return Array.from({ length: count }, (_, i) => {
+    const [extension, mimeType] = types[i % types.length];
+    const uploadedAt = now - (i * 97 * 60_000) % (100 * hour);
+    const folder = `vscode-uploads/${(i * 2654435761).toString(36).slice(-10)}`;
+    const fileName = `capture-${String(i).padStart(5, '0')}.${extension}`;
+    return {
+      id: `file_${i.toString(16).padStart(8, '0')}`,
+      fileName,
+      fileSize: 1024 + ((i * 7919) % 50_000_000),
+      mimeType,
+      uploadPath: folder,
+      url: `https://tempfile.redpandaai.co/${folder}/${fileName}`,
+      downloadUrl: `https://tempfile.redpandaai.co/download/file_${i.toString(16).padStart(8, '0')}`,
+      uploadedAt: new Date(uploadedAt).toISOString(),
+      expiresAt: new Date(uploadedAt + 72 * hour).toISOString(),
+      method: i % 3 === 0 ? 'base64' : 'stream',
+      source: `file:///home/user/project/assets/${fileName}`,
+    };
+  });
+}
+
+/** A history store over the extension's global state, as extension.ts builds it, timing the writes. */
+function timedStore(state: vscode.Memento): { timing: { setMs: number }; store: HistoryStore } {
+  const timing = { setMs: 0 };
+  return {
+    timing,
+    store: {
+      get: () => state.get(HISTORY_KEY),
+      set: async (value: StoredHistory) => {
+        const start = performance.now();
+        await state.update(HISTORY_KEY, value);
+        timing.setMs += performance.now() - start;
+      },
+    },
+  };
+}
+
+/** history.add() of `runs` new records to a history of `size`; each run split into store and own time. */
+async function timeAdds(state: vscode.Memento, size: number, runs: number) {
+  await state.update(HISTORY_KEY, stored(syntheticHistory(size, Date.now())));
+  const { store, timing } = timedStore(state);
+  const history = new UploadHistory(store, { limit: size });
+  history.list();
+  const total: number[] = [];
+  const persist: number[] = [];
+  const fresh = syntheticHistory(runs, Date.now() + 60_000).map((record, i) => ({ ...record, id: `file_new_${i}`, fileName: `new-${i}.png` }));
+  for (const record of fresh) {
+    const before = timing.setMs;
+    const start = performance.now();
+    await history.add(record);
+    total.push(performance.now() - start);
+    persist.push(timing.setMs - before);
+  }
+  return { history, total, persist };
+}
+
+async function measureHistory(): Promise<HistoryFigures> {
+  const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+  const api = await extension?.activate();
+  if (!api?.testing) {
+    throw new Error('the extension did not return its testing handle (is it running in ExtensionMode.Test?)');
+  }
+  const state = api.testing.globalState;
+  const records = syntheticHistory(HISTORY_ENTRIES, Date.now());
+  const seedStart = performance.now();
+  await state.update(HISTORY_KEY, stored(records));
+  const seedMs = performance.now() - seedStart;
+
+  const history = new UploadHistory(timedStore(state).store, { limit: HISTORY_ENTRIES });
+  const parseStart = performance.now();
+  const listed = history.list();
+  const parseMs = performance.now() - parseStart;
+  if (listed.length !== HISTORY_ENTRIES) {
+    throw new Error(`the history read ${listed.length} of ${HISTORY_ENTRIES} entries`);
+  }
+  const provider = new RecentUploadsProvider(history);
+  const everyNode = (): RecentUploadsNode[] => {
+    const groups = provider.getChildren();
+    return [...groups, ...groups.flatMap((group) => (group instanceof GroupNode ? provider.getChildren(group) : []))];
+  };
+  const warm: number[] = [];
+  const reloads: number[] = [];
+  let nodes: RecentUploadsNode[] = [];
+  for (let i = 0; i < 7; i++) {
+    // A reload (window focus, another window's change) drops the cache; the provider's listener re-reads.
+    const reloadStart = performance.now();
+    history.reload();
+    reloads.push(performance.now() - reloadStart);
+    const warmStart = performance.now();
+    nodes = everyNode();
+    warm.push(performance.now() - warmStart);
+  }
+  const itemsStart = performance.now();
+  for (const node of nodes) {
+    provider.getTreeItem(node);
+  }
+  const getTreeItemsMs = performance.now() - itemsStart;
+  provider.dispose();
+  history.dispose();
+
+  const large = await timeAdds(state, HISTORY_ENTRIES, 11);
+  const storedBytes = Buffer.byteLength(JSON.stringify(state.get(HISTORY_KEY)));
+  const entries = large.history.list().length;
+  large.history.dispose();
+  const small = await timeAdds(state, 200, 11);
+  small.history.dispose();
+  await state.update(HISTORY_KEY, undefined);
+  return {
+    entries,
+    storedBytes,
+    seedMs,
+    parseMs,
+    getChildrenMs: median(warm),
+    reloadMs: median(reloads),
+    getTreeItemsMs,
+    addMs: median(large.total),
+    addPersistMs: median(large.persist),
+    addRuns: large.total,
+    addAtDefaultLimitMs: median(small.total),
+    addAtDefaultLimitPersistMs: median(small.persist),
+  };
+}
+
+export async function run(): Promise<void> {
+  const result: ExtensionHostResult = { ok: false };
+  try {
+    result.activation = await measureActivation();
+    result.history = await measureHistory();
+    result.ok = true;
+  } catch (error) {
+    result.error = String((error as Error)?.stack ?? error);
+  }
+  const file = process.env.KIE_TEST_RESULT_FILE;
+  if (file) {
+    await fs.writeFile(file, JSON.stringify(result));
+  }
+  if (!result.ok) {
+    throw new Error(result.error);
+  }
+}

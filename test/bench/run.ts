@@ -1,0 +1,595 @@
+/**
+ * `npm run bench`: the performance figures of the issue (P1–P6) side by side in one run, as a
+ * Markdown table printed and written to test/bench/results.md.
+ *
+ *   node out/test/bench/run.js [--only=P1,P3]      (npm run bench builds and packages first)
+ *
+ * KIE_BENCH_ROUNDS (default 5) sets the rounds of the P1 and P2 comparisons. Only a full run
+ * rewrites results.md. Targets that are missed do not fail the run (they are benchmark targets,
+ * not tests); a case that could not be measured does.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { explainHarnessError, runTestsInCodeServer } from '../runner/codeServer';
+import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
+import { loadBundleMap, nameModules, packageOf, type BundleMap, type NamedModule } from './bundleMap';
+import type { ExtensionHostResult } from './extensionHost';
+import { EmulatorProcess, runCurl, runWorker, type CurlResult } from './processes';
+import { GiB, KiB, MiB } from './proc';
+import { bytes, machineFacts, median, ms, ratio, resultsMarkdown, table, verdict, type Row } from './report';
+import type { WorkerResult } from './worker';
+
+const KEY = 'bench-key-0123456789';
+const ROUNDS = Math.max(1, Number(process.env.KIE_BENCH_ROUNDS ?? 5) || 5);
+const RESULTS = join(PROJECT_ROOT, 'test/bench/results.md');
+const DEFAULT_CONCURRENCY = defaultSetting('kieUpload.maxConcurrentUploads', 4);
+const HEAVY = ['undici', 'mime-db', 'mime-types', 'form-data-encoder'];
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** A setting's default as the manifest declares it. */
+function defaultSetting(key: string, fallback: number): number {
+  const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    contributes?: { configuration?: { properties?: Record<string, { default?: unknown }> } };
+  };
+  const value = manifest.contributes?.configuration?.properties?.[key]?.default;
+  return typeof value === 'number' ? value : fallback;
+}
+
+interface Files {
+  dir: string;
+  big: string;
+  ten: string;
+  many: string[];
+}
+
+interface Section {
+  rows: Row[];
+  notes: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// test data
+
+/**
+ * A large file of incompressible bytes: one random MiB, each copy stamped with its offset. Flushed
+ * to disk before the cases start, so no writeback competes with them; it stays in the page cache.
+ */
+async function writeBigFile(path: string, size: number): Promise<void> {
+  const handle = await fs.open(path, 'w');
+  try {
+    const block = randomBytes(MiB);
+    for (let offset = 0; offset < size; offset += MiB) {
+      block.writeUInt32LE(offset / MiB, 0);
+      block.writeUInt32LE((offset / MiB) * 2654435761 >>> 0, MiB / 2);
+      await handle.write(block, 0, Math.min(MiB, size - offset), offset);
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function prepareFiles(): Promise<Files> {
+  const dir = await fs.mkdtemp(join(tmpdir(), 'kie-bench-'));
+  const big = join(dir, 'video-1GiB.bin');
+  const ten = join(dir, 'dataset-10MiB.bin');
+  await writeBigFile(big, GiB);
+  await fs.writeFile(ten, randomBytes(10 * MiB));
+  await fs.mkdir(join(dir, 'many'));
+  const many = Array.from({ length: 200 }, (_, i) => join(dir, 'many', `screenshot-${String(i).padStart(3, '0')}.png`));
+  for (const file of many) {
+    await fs.writeFile(file, randomBytes(64 * KiB));
+  }
+  return { dir, big, ten, many };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P1: stream upload of 1 GiB
+
+async function p1(emulator: EmulatorProcess, files: Files): Promise<Section> {
+  const curl: CurlResult[] = [];
+  const client: WorkerResult[] = [];
+  const emulatorCpu: number[] = [];
+  const target = { url: emulator.url, key: KEY };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate who goes first, so that neither always meets a warmer page cache or a busier machine.
+    const order = round % 2 ? ['client', 'curl'] : ['curl', 'client'];
+    for (const who of order) {
+      const before = await emulator.command('stats');
+      if (who === 'curl') {
+        curl.push(await runCurl(emulator.url, KEY, files.big, 'bench/p1-curl'));
+        const after = await emulator.command('stats');
+        emulatorCpu.push((after.cpuMicros - before.cpuMicros) / 1000 / (after.at - before.at));
+      } else {
+        client.push(await runWorker({ kind: 'client', method: 'stream', file: files.big, folder: 'bench/p1-client', ...target }));
+      }
+      await emulator.command('clear');
+      log(`  P1 round ${round + 1} ${who}: ${ms(who === 'curl' ? curl.at(-1)?.ms : client.at(-1)?.ms)}`);
+    }
+  }
+  const fetchRun = await runWorker({ kind: 'fetch', file: files.big, folder: 'bench/p1-fetch', ...target });
+  await emulator.command('clear');
+  log(`  P1 fetch: ${ms(fetchRun.ms)}`);
+  // The same two uploads to a server that only discards: the uploaders' own speed.
+  const sinkCurl: CurlResult[] = [];
+  const sinkClient: WorkerResult[] = [];
+  for (let round = 0; round < 3; round++) {
+    sinkCurl.push(await runCurl(emulator.sinkUrl, KEY, files.big, 'bench/sink'));
+    sinkClient.push(await runWorker({ kind: 'client', method: 'stream', file: files.big, folder: 'bench/sink', url: emulator.sinkUrl, key: KEY }));
+    log(`  P1 to the discard server, round ${round + 1}: curl ${ms(sinkCurl.at(-1)?.ms)}, engine ${ms(sinkClient.at(-1)?.ms)}`);
+  }
+  const sinkCurlMs = median(sinkCurl.map((run) => run.ms));
+  const sinkClientMs = median(sinkClient.map((run) => run.ms));
+
+  const failures = [...curl, ...client, fetchRun, ...sinkCurl, ...sinkClient].filter((run) => !run.ok).map((run) => run.error);
+  const curlMs = median(curl.filter((run) => run.ok).map((run) => run.ms));
+  const clientMs = median(client.filter((run) => run.ok).map((run) => run.ms));
+  // Each round's two runs are neighbours in time: the median of their ratios resists drift in the machine's load.
+  const timeRatio = median(curl.map((run, i) => (client[i]?.ok && run.ok ? client[i].ms / run.ms : NaN)).filter(Number.isFinite));
+  const growth = Math.max(...client.map((run) => run.peakGrowth));
+  const throughput = GiB / (curlMs / 1000);
+  const cpuShare = median(emulatorCpu);
+  const pairs = curl.map((run, i) => (client[i] ? ratio(client[i].ms / run.ms) : '')).join(', ');
+  const fetchCompare = fetchRun.ok ? `undici fetch+FormData+openAsBlob ${ms(fetchRun.ms)} (${ratio(fetchRun.ms / curlMs)} curl), +${bytes(fetchRun.peakGrowth)}` : `fetch failed: ${fetchRun.error}`;
+  return {
+    rows: [
+      {
+        id: 'P1',
+        what: 'stream upload of a 1 GiB file: time',
+        measured: `${ms(clientMs)} (CPU ${ms(median(client.map((run) => run.cpuMs)))})`,
+        comparedWith: `curl -F ${ms(curlMs)}; ${fetchCompare}`,
+        figure: `${ratio(timeRatio, 3)} curl`,
+        target: '≤ 1.10× curl',
+        verdict: failures.length ? 'error' : verdict(timeRatio <= 1.1),
+      },
+      {
+        id: 'P1',
+        what: 'stream upload of a 1 GiB file: peak RSS growth of the uploading process',
+        measured: `+${bytes(growth)} (worst of ${client.length})`,
+        comparedWith: `curl's whole process: ${bytes(Math.max(...curl.map((run) => run.peak)))}; fetch: +${bytes(fetchRun.peakGrowth)}`,
+        figure: `+${bytes(growth)}`,
+        target: '≤ 64 MiB',
+        verdict: failures.length ? 'error' : verdict(growth <= 64 * MiB),
+      },
+      {
+        id: 'E',
+        what: 'the emulator\'s ceiling: its throughput for a curl upload',
+        measured: `${(throughput / MiB).toFixed(0)} MiB/s, using ${(cpuShare * 100).toFixed(0)}% of one core`,
+        comparedWith: `curl to a discard server: ${((GiB / MiB) / (sinkCurlMs / 1000)).toFixed(0)} MiB/s`,
+        figure: `curl ${ratio(curlMs / sinkCurlMs)} slower to it than to the discard server`,
+        target: 'not the bottleneck (≤ 1.25×)',
+        verdict: failures.length ? 'error' : verdict(curlMs / sinkCurlMs <= 1.25),
+      },
+      {
+        id: 'E',
+        what: 'diagnostic: P1 to the discard server (no emulator), no target',
+        measured: `engine ${ms(sinkClientMs)} (CPU ${ms(median(sinkClient.map((run) => run.cpuMs)))})`,
+        comparedWith: `curl ${ms(sinkCurlMs)}`,
+        figure: `${ratio(median(sinkCurl.map((run, i) => sinkClient[i].ms / run.ms)))} curl`,
+        target: '—',
+        verdict: 'reported',
+      },
+    ],
+    notes: [
+      `P1: ${ROUNDS} interleaved rounds of curl and the engine (KieClient.uploadFile, stream), each in a fresh process; the figure is the median of the per-round ratios ${pairs}. The fetch variant runs once (it is a reference, not a target).${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+      `E: the emulator parses the multipart body (busboy) and writes the file to disk in its own process; during curl uploads it used ${(cpuShare * 100).toFixed(0)}% of one core (its main thread plus libuv's file-system threads). The discard server (plain node:http that drops the body, in the emulator's process) shows what the two uploaders do when the server is not the limit; 3 rounds each.`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P2: base64 upload of 10 MiB
+
+async function p2(emulator: EmulatorProcess, files: Files): Promise<Section> {
+  const target = { url: emulator.url, key: KEY };
+  const runs: Record<'stream' | 'base64' | 'naive', WorkerResult[]> = { stream: [], base64: [], naive: [] };
+  const kinds = ['stream', 'base64', 'naive'] as const;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[(i + round) % kinds.length];
+      const result =
+        kind === 'naive'
+          ? await runWorker({ kind: 'naive-base64', file: files.ten, folder: 'bench/p2-naive', ...target })
+          : await runWorker({ kind: 'client', method: kind, file: files.ten, folder: `bench/p2-${kind}`, ...target });
+      runs[kind].push(result);
+    }
+  }
+  await emulator.command('clear');
+  const sink: Record<'stream' | 'base64', WorkerResult[]> = { stream: [], base64: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const method of round % 2 ? (['base64', 'stream'] as const) : (['stream', 'base64'] as const)) {
+      sink[method].push(await runWorker({ kind: 'client', method, file: files.ten, folder: 'bench/sink', url: emulator.sinkUrl, key: KEY }));
+    }
+  }
+  const sinkRatio = median(sink.base64.map((run, i) => run.ms / sink.stream[i].ms));
+  const encoderSmall = await runWorker({ kind: 'encoder', file: files.ten });
+  const encoderBig = await runWorker({ kind: 'encoder', file: files.big });
+  const failures = [...runs.stream, ...runs.base64, ...runs.naive, ...sink.stream, ...sink.base64, encoderSmall, encoderBig].filter((run) => !run.ok).map((run) => run.error);
+  const time = (kind: keyof typeof runs) => median(runs[kind].map((run) => run.ms));
+  const worst = (kind: keyof typeof runs) => Math.max(...runs[kind].map((run) => run.peakGrowth));
+  const sent = (kind: keyof typeof runs) => median(runs[kind].map((run) => Number(run.extra?.sentMs ?? NaN)));
+  const base64Ratio = median(runs.base64.map((run, i) => run.ms / runs.stream[i].ms));
+  log(`  P2 stream ${ms(time('stream'))}, base64 ${ms(time('base64'))}, naive ${ms(time('naive'))}`);
+  return {
+    rows: [
+      {
+        id: 'P2',
+        what: 'base64 upload of a 10 MiB file: peak RSS growth',
+        measured: `+${bytes(worst('base64'))} (worst of ${runs.base64.length})`,
+        comparedWith: `stream, same file: +${bytes(worst('stream'))}; naive readFile+toString+JSON.stringify: +${bytes(worst('naive'))}`,
+        figure: `+${bytes(worst('base64'))}`,
+        target: '≤ 16 MiB',
+        verdict: failures.length ? 'error' : verdict(worst('base64') <= 16 * MiB),
+      },
+      {
+        id: 'P2',
+        what: 'base64 encoder alone, 10 MiB vs 1 GiB (size must not matter)',
+        measured: `+${bytes(encoderSmall.peakGrowth)} for 10 MiB, +${bytes(encoderBig.peakGrowth)} for 1 GiB`,
+        comparedWith: '—',
+        figure: `${ms(encoderBig.ms)} for 1 GiB (${((GiB / MiB) / (encoderBig.ms / 1000)).toFixed(0)} MiB/s)`,
+        target: 'flat in size',
+        verdict: failures.length ? 'error' : verdict(encoderBig.peakGrowth <= Math.max(16 * MiB, encoderSmall.peakGrowth * 2)),
+      },
+      {
+        id: 'P2',
+        what: 'base64 upload of a 10 MiB file: time',
+        measured: `${ms(time('base64'))} (body sent after ${ms(sent('base64'))})`,
+        comparedWith: `stream, same file: ${ms(time('stream'))} (sent after ${ms(sent('stream'))}); naive: ${ms(time('naive'))}; to the discard server base64 takes ${ratio(sinkRatio)} stream`,
+        figure: `${ratio(base64Ratio, 3)} stream`,
+        target: '≤ 1.6× stream',
+        verdict: failures.length ? 'error' : verdict(base64Ratio <= 1.6),
+      },
+    ],
+    notes: [
+      `P2: ${ROUNDS} rounds of stream, base64 and naive base64 in rotating order, each a fresh process uploading the same 10 MiB file; the time figure is the median of the rounds' base64/stream ratios; "sent after" is when the last body byte was handed to the socket (onProgress reached the total), the rest is the emulator decoding the JSON and answering (it reads the whole JSON body before it decodes; the stream endpoint answers as soon as the last byte is written). The same two uploads to the discard server show the engine's own ratio. Growth includes what any first request costs in a fresh process (connection, undici's HTTP parser); the stream upload of the same file shows that share. The encoder row drains the engine's base64 JSON body (base64JsonBody over fileSource) without a network, for the 10 MiB and the 1 GiB file; it passes when the 1 GiB growth stays within max(16 MiB, twice the 10 MiB growth): garbage awaiting the next GC, not data held.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P3: 200 × 64 KiB with 20 ms latency
+
+async function p3(emulator: EmulatorProcess, files: Files): Promise<Section> {
+  const target = { url: emulator.url, key: KEY };
+  await emulator.command('latency', { ms: 20 });
+  const sequential: WorkerResult[] = [];
+  const concurrent: WorkerResult[] = [];
+  const inFlight: number[] = [];
+  let concurrent8: WorkerResult | undefined;
+  let inFlight8 = 0;
+  try {
+    for (let round = 0; round < 2; round++) {
+      await emulator.command('resetMax');
+      sequential.push(await runWorker({ kind: 'batch', files: files.many, concurrency: 'sequential', folder: 'bench/p3-seq', ...target }));
+      await emulator.command('resetMax');
+      concurrent.push(await runWorker({ kind: 'batch', files: files.many, concurrency: DEFAULT_CONCURRENCY, folder: 'bench/p3-pool', ...target }));
+      inFlight.push((await emulator.command('stats')).maxInFlight);
+      log(`  P3 round ${round + 1}: sequential ${ms(sequential.at(-1)?.ms)}, ${DEFAULT_CONCURRENCY} at a time ${ms(concurrent.at(-1)?.ms)}`);
+    }
+    await emulator.command('resetMax');
+    concurrent8 = await runWorker({ kind: 'batch', files: files.many, concurrency: 2 * DEFAULT_CONCURRENCY, folder: 'bench/p3-pool8', ...target });
+    inFlight8 = (await emulator.command('stats')).maxInFlight;
+  } finally {
+    await emulator.command('latency', { ms: 0 });
+    await emulator.command('clear');
+  }
+  const failures = [...sequential, ...concurrent, ...(concurrent8 ? [concurrent8] : [])].filter((run) => !run.ok).map((run) => run.error);
+  const seqMs = median(sequential.map((run) => run.ms));
+  const poolMs = median(concurrent.map((run) => run.ms));
+  const speedup = seqMs / poolMs;
+  const perFile = seqMs / files.many.length;
+  const maxInFlight = Math.max(...inFlight);
+  return {
+    rows: [
+      {
+        id: 'P3',
+        what: `200 files × 64 KiB, 20 ms server latency, ${DEFAULT_CONCURRENCY} at a time (mapConcurrent)`,
+        measured: ms(poolMs),
+        comparedWith: `one await per file: ${ms(seqMs)} (${ms(perFile)} per file); ${2 * DEFAULT_CONCURRENCY} at a time: ${ms(concurrent8?.ms)} = ${ratio(seqMs / (concurrent8?.ms ?? NaN))}, ${inFlight8} in flight`,
+        figure: `${ratio(speedup, 3)} faster`,
+        target: '≥ 4× faster',
+        verdict: failures.length ? 'error' : verdict(speedup >= 4),
+      },
+      {
+        id: 'P3',
+        what: 'requests in flight at the emulator',
+        measured: `at most ${maxInFlight}`,
+        comparedWith: '—',
+        figure: `${maxInFlight}`,
+        target: `≤ ${DEFAULT_CONCURRENCY} (maxConcurrentUploads)`,
+        verdict: failures.length ? 'error' : verdict(maxInFlight <= DEFAULT_CONCURRENCY && maxInFlight > 0),
+      },
+    ],
+    notes: [
+      `P3: one KieClient per process, the same 200 files either \`for (const f of files) await client.uploadFile(f)\` or \`mapConcurrent(files, ${DEFAULT_CONCURRENCY}, f => client.uploadFile(f))\` (the runner UploadService uses with kieUpload.maxConcurrentUploads); 2 rounds each, median. In-flight requests are the emulator's own count (stats.maxInFlight). With ${DEFAULT_CONCURRENCY} requests at a time the speed-up cannot exceed ${DEFAULT_CONCURRENCY}.0×: each file still costs its own 20 ms plus ${ms(perFile - 20)} of work, and only the waiting overlaps fully.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P6: cancel at 50 %
+
+async function p6(emulator: EmulatorProcess, files: Files): Promise<Section> {
+  const runs: Array<WorkerResult & { serverEndMs?: number; storedAfter: number; partialAfter: number }> = [];
+  for (let round = 0; round < 3; round++) {
+    await emulator.command('watch');
+    const result = await runWorker({ kind: 'cancel', file: files.big, abortAt: 0.5, folder: 'bench/p6', url: emulator.url, key: KEY });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const changes = await emulator.command('unwatch');
+    const stored = await emulator.command('files');
+    const abortedAt = Number(result.extra?.abortedAt ?? NaN);
+    const ended = changes.find((change) => change.at >= abortedAt - 5 && change.inFlight === 0);
+    runs.push({
+      ...result,
+      serverEndMs: ended ? Math.max(0, ended.at - abortedAt) : undefined,
+      storedAfter: stored.stored.filter((file) => file.uploadPath.startsWith('bench/p6')).length,
+      partialAfter: stored.partial.length,
+    });
+    await emulator.command('clear');
+    log(`  P6 round ${round + 1}: settled ${ms(Number(result.extra?.settleMs))}, back to baseline ${ms(Number(result.extra?.baselineMs))}`);
+  }
+  const failures = runs.filter((run) => !run.ok).map((run) => run.error);
+  const worst = (pick: (run: (typeof runs)[number]) => number | undefined) => Math.max(...runs.map((run) => pick(run) ?? Infinity));
+  const settle = worst((run) => Number(run.extra?.settleMs));
+  const baseline = worst((run) => (run.extra?.baselineMs === undefined ? undefined : Number(run.extra.baselineMs)));
+  const serverEnd = worst((run) => run.serverEndMs);
+  const leftovers = runs.reduce((sum, run) => sum + run.storedAfter + run.partialAfter, 0);
+  const sentShare = median(runs.map((run) => Number(run.extra?.sentAtAbort) / Number(run.extra?.total)));
+  const rssKept = Math.max(...runs.map((run) => Number(run.extra?.rssAfter) - run.rssBefore));
+  const gc = runs.every((run) => run.extra?.gcAvailable === true);
+  const ok = !failures.length && baseline <= 200 && serverEnd <= 200 && leftovers === 0 && gc;
+  return {
+    rows: [
+      {
+        id: 'P6',
+        what: 'cancel of a 1 GiB stream upload at 50%',
+        measured: `settled as cancelled ${ms(settle)} after abort(); file, socket, handles and live memory back to baseline after ${ms(baseline)}`,
+        comparedWith: `the emulator saw the request end after ${ms(serverEnd)}; files left on it: ${leftovers}; RSS still +${bytes(rssKept)} (freed, kept by the allocator)`,
+        figure: ms(Math.max(baseline, serverEnd)),
+        target: '≤ 200 ms, request aborted',
+        verdict: failures.length ? 'error' : verdict(ok),
+      },
+    ],
+    notes: [
+      `P6: 3 runs, worst case. abort() when onProgress passes half (at ${(sentShare * 100).toFixed(0)}% of the body). "Back to baseline": the upload settled as \`cancelled\`, no descriptor on the file, no more sockets and active handles than before the upload, and live memory (V8 heap + buffers after a forced full GC, the case runs with --expose-gc) within 4 MiB of before. RSS is not a useful baseline here: the chunks freed after the abort stay in the allocator's pools until it trims them. The emulator's in-flight count is polled every millisecond in its own process; afterwards it holds neither a stored file nor a partial one.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P4, P5: in the real extension host
+
+function lazySummary(modules: NamedModule[]): Map<string, { total: number; evaluated: number }> {
+  const summary = new Map<string, { total: number; evaluated: number }>();
+  for (const module of modules) {
+    const name = module.source ? packageOf(module.source) : module.initialized ? '(evaluated, unnamed)' : '(unnamed)';
+    const entry = summary.get(name) ?? { total: 0, evaluated: 0 };
+    entry.total++;
+    entry.evaluated += module.initialized ? 1 : 0;
+    summary.set(name, entry);
+  }
+  return summary;
+}
+
+async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): Promise<Section> {
+  const workspace = await copyFixtureWorkspace();
+  let result: ExtensionHostResult | undefined;
+  let failure: string | undefined;
+  try {
+    const run = await runTestsInCodeServer({
+      extensionDevelopmentPath: PROJECT_ROOT,
+      extensionTestsPath: join(__dirname, 'extensionHost.js'),
+      workspaceFolder: workspace.path,
+      env: { KIE_BENCH_EMULATOR_URL: emulator.url, KIE_BENCH_API_KEY: KEY },
+      requireResult: true,
+      timeoutMs: 3 * 60_000,
+      cwd: PROJECT_ROOT,
+      log: (line) => {
+        if (!/large extension state detected/.test(line)) {
+          log(`  [extension host] ${line}`);
+        }
+      },
+    });
+    result = run.result as ExtensionHostResult | undefined;
+    failure = run.exitCode === 0 ? undefined : (result?.error ?? run.message);
+  } catch (error) {
+    failure = explainHarnessError(error);
+  } finally {
+    await workspace.dispose();
+  }
+  await emulator.command('clear');
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const activation = result?.activation;
+  const history = result?.history;
+
+  const vsixPath = join(PROJECT_ROOT, 'kie-file-upload.vsix');
+  const bundleSize = bundle.text ? Buffer.byteLength(bundle.text) : undefined;
+  const vsixSize = existsSync(vsixPath) ? statSync(vsixPath).size : undefined;
+  const unchanged = existsSync(bundle.path) && readFileSync(bundle.path, 'utf8') === bundle.text;
+  if (!unchanged) {
+    notes.push('P4: dist/extension.js was rebuilt while the bench ran (by something else); the extension host may have loaded that build. Rerun on a quiet checkout.');
+  }
+
+  if (activation) {
+    const own = (activation.codeLoadingMs ?? NaN) + (activation.activateCallMs ?? NaN);
+    rows.push({
+      id: 'P4',
+      what: 'activation in the real extension host (code-server 4.100.3)',
+      measured: `${ms(own)}: loading the bundle ${ms(activation.codeLoadingMs)} + activate() ${ms(activation.activateCallMs)}`,
+      comparedWith: `await getExtension().activate() as a caller sees it: ${ms(activation.callerMs)}`,
+      figure: ms(own),
+      target: '≤ 20 ms',
+      verdict: activation.activeBefore ? 'fail' : verdict(own <= 20),
+    });
+    const map = unchanged ? await bundle.map : { error: 'dist/extension.js was rebuilt during the run' };
+    const mapped = 'error' in map ? undefined : map;
+    const namedAtActivation = nameModules(activation.lazyAtActivation, mapped);
+    const atActivation = lazySummary(namedAtActivation);
+    const afterUpload = lazySummary(nameModules(activation.lazyAfterUpload, mapped, namedAtActivation));
+    const heavyAt = HEAVY.map((name) => ({ name, ...(atActivation.get(name) ?? { total: 0, evaluated: 0 }) }));
+    const heavyAfter = HEAVY.map((name) => ({ name, ...(afterUpload.get(name) ?? { total: 0, evaluated: 0 }) }));
+    // Named either through the source map or, in non-minified builds, by the paths the bundle keeps.
+    const identified = heavyAt.some((entry) => entry.name === 'undici' && entry.total > 0) && heavyAt.some((entry) => entry.name === 'mime-db' && entry.total > 0);
+    const heavyIdle = identified && heavyAt.every((entry) => entry.evaluated === 0);
+    // The instrument must see the loading happen, or its "not loaded" proves nothing.
+    const seenLater = heavyAfter.some((entry) => entry.name === 'undici' && entry.evaluated > 0) && heavyAfter.some((entry) => entry.name === 'mime-db' && entry.evaluated > 0);
+    rows.push({
+      id: 'P4',
+      what: 'nothing heavy evaluated until the first upload',
+      measured: `at activation: ${heavyAt.map((entry) => `${entry.name} ${entry.evaluated}/${entry.total}`).join(', ')} modules evaluated`,
+      comparedWith: `after the first upload (${ms(activation.firstUploadMs)}${activation.firstUploadOk ? '' : `, failed: ${activation.firstUploadError}`}): ${heavyAfter.map((entry) => `${entry.name} ${entry.evaluated}/${entry.total}`).join(', ')}`,
+      figure: `${activation.lazyAtActivation.filter((module) => module.initialized).length} of ${activation.lazyAtActivation.length} lazy modules evaluated`,
+      target: 'none of undici, mime tables',
+      verdict: identified ? verdict(heavyIdle && seenLater && activation.firstUploadOk) : 'error',
+    });
+    notes.push(
+      `P4: activation is timed by the extension host's own performance marks (willLoadExtensionCode → didLoadExtensionCode, willActivateExtension → didActivateExtension; 1 ms resolution), the figure VS Code's "Show Running Extensions" adds up; the caller's view also includes the host's round trips to the workbench. One sample per run (an extension activates once per host).`,
+      `P4: "evaluated" is read from the live extension host: esbuild wraps each bundled CommonJS module and each lazily imported ES module in an initialiser closure whose state V8's inspector exposes (test/bench/lazyModules.ts); the modules are named through a source map of an identical rebuild of the bundle (test/bench/bundleMap.ts)${mapped ? '' : ` — not available in this run: ${'error' in map ? map.error : ''}`}. At activation: ${[...atActivation].map(([name, entry]) => `${name} ${entry.evaluated}/${entry.total}`).join(', ')}.`,
+    );
+  } else {
+    rows.push({ id: 'P4', what: 'activation in the real extension host', measured: 'not measured', comparedWith: '—', figure: 'n/a', target: '≤ 20 ms', verdict: 'error' });
+  }
+  rows.push({
+    id: 'P4',
+    what: 'bundle and VSIX sizes',
+    measured: `dist/extension.js ${bytes(bundleSize)}`,
+    comparedWith: '—',
+    figure: `VSIX ${bytes(vsixSize)}`,
+    target: 'VSIX ≤ 500 KB',
+    verdict: vsixSize === undefined ? 'error' : verdict(vsixSize <= 500_000),
+  });
+  if (history) {
+    rows.push(
+      {
+        id: 'P5',
+        what: `Recent Uploads with ${history.entries.toLocaleString('en')} entries: getChildren`,
+        measured: `${ms(history.getChildrenMs)} (root + every group, all nodes)`,
+        comparedWith: `after a reload (re-parse): +${ms(history.reloadMs)}; getTreeItem of every node: ${ms(history.getTreeItemsMs)}`,
+        figure: ms(history.getChildrenMs),
+        target: '≤ 20 ms',
+        verdict: verdict(history.getChildrenMs <= 20),
+      },
+      {
+        id: 'P5',
+        what: `adding an entry to a history of ${history.entries.toLocaleString('en')}`,
+        measured: `${ms(history.addMs)}, of which ${ms(history.addPersistMs)} awaiting globalState.update()`,
+        comparedWith: `at the default limit (200 entries): ${ms(history.addAtDefaultLimitMs)} (${ms(history.addAtDefaultLimitPersistMs)} in update())`,
+        figure: ms(history.addMs),
+        target: '≤ 5 ms',
+        verdict: verdict(history.addMs <= 5),
+      },
+      {
+        id: 'P5',
+        what: 'global-state write size of the history',
+        measured: bytes(history.storedBytes),
+        comparedWith: `writing it once: ${ms(history.seedMs)}`,
+        figure: `${(history.storedBytes / history.entries).toFixed(0)} B per entry`,
+        target: 'reported',
+        verdict: 'reported',
+      },
+    );
+    notes.push(
+      `P5: ${history.entries.toLocaleString('en')} synthetic entries in the extension's real global state (the Memento of the running extension), read by the project's UploadHistory and RecentUploadsProvider in the same extension host; getChildren is the median of 7, add the median of 11. "Awaiting update()" is the time until the global state's promise resolved (the extension host sends the whole state to the workbench).`,
+    );
+  } else {
+    rows.push({ id: 'P5', what: 'history of 5,000 entries', measured: 'not measured', comparedWith: '—', figure: 'n/a', target: '≤ 20 ms / ≤ 5 ms', verdict: 'error' });
+  }
+  if (failure) {
+    notes.push(`P4/P5: the extension-host run failed: ${failure}`);
+  }
+  return { rows, notes };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface BundleSnapshot {
+  path: string;
+  text: string;
+  map: Promise<BundleMap | { error: string }>;
+}
+
+/** The bundle as it was when the run started, and its source map (built at once, before sources can change). */
+function snapshotBundle(): BundleSnapshot {
+  const path = join(PROJECT_ROOT, 'dist/extension.js');
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const map = text ? loadBundleMap(PROJECT_ROOT, text).catch((error: unknown) => ({ error: String(error) })) : Promise.resolve({ error: 'dist/extension.js is missing (run npm run package)' });
+  return { path, text, map };
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const only = (/^--only=(.+)$/.exec(process.argv.slice(2).find((arg) => arg.startsWith('--only=')) ?? '')?.[1] ?? 'P1,P2,P3,P4,P5,P6').toUpperCase().split(',');
+  const wanted = (id: string) => only.includes(id);
+  const facts = machineFacts();
+  const bundle = snapshotBundle();
+  log(`kie-file-upload bench — ${facts.date}, ${facts.cpuCount} × ${facts.cpuModel}, Node ${facts.node}`);
+  log('preparing files (1 GiB, 10 MiB, 200 × 64 KiB)…');
+  const files = await prepareFiles();
+  const emulator = await EmulatorProcess.start(KEY);
+  log(`emulator (pid ${emulator.pid}) at ${emulator.url}`);
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () => (cleaning ??= Promise.all([emulator.close(), fs.rm(files.dir, { recursive: true, force: true })]).then(() => undefined));
+  // Ctrl-C outside the editor run (which handles it itself) must not leave a 1 GiB file behind.
+  const interrupt = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const sections: Array<[string[], string, () => Promise<Section>]> = [
+    [['P1'], 'P1 stream upload of 1 GiB vs curl', () => p1(emulator, files)],
+    [['P2'], 'P2 base64 upload of 10 MiB', () => p2(emulator, files)],
+    [['P3'], 'P3 200 files with 20 ms latency', () => p3(emulator, files)],
+    [['P6'], 'P6 cancel at 50%', () => p6(emulator, files)],
+    [['P4', 'P5'], 'P4/P5 in the extension host', () => editorCases(emulator, bundle)],
+  ];
+  try {
+    for (const [ids, title, section] of sections) {
+      if (!ids.some(wanted)) {
+        continue;
+      }
+      log(title);
+      try {
+        const result = await section();
+        rows.push(...result.rows);
+        notes.push(...result.notes);
+      } catch (error) {
+        rows.push({ id: ids.join('/'), what: title, measured: 'error', comparedWith: '—', figure: 'n/a', target: '—', verdict: 'error' });
+        notes.push(`${ids.join('/')}: ${String((error as Error)?.stack ?? error)}`);
+      }
+    }
+  } finally {
+    await cleanUp();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  const order = (id: string) => (id === 'E' ? 'P1~' : id);
+  rows.sort((a, b) => order(a.id).localeCompare(order(b.id)));
+  const totalMs = performance.now() - started;
+  const markdown = resultsMarkdown(facts, rows, notes, totalMs);
+  log('');
+  log(table(rows));
+  log('');
+  for (const note of notes) {
+    log(`- ${note}`);
+  }
+  if (only.length === 6) {
+    await fs.writeFile(RESULTS, markdown);
+    log(`\nwritten to ${RESULTS}`);
+  }
+  log(`total ${ms(totalMs)}`);
+  // Targets are benchmark targets, not tests: only a case that could not be measured fails the run.
+  return rows.some((row) => row.verdict === 'error') ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`bench failed: ${String((error as Error)?.stack ?? error)}`);
+    process.exit(2);
+  },
+);

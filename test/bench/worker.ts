@@ -1,0 +1,236 @@
+/**
+ * One measured case, in a fresh process: `node out/test/bench/worker.js '<spec JSON>'`.
+ * Loads what the case needs, restarts the peak-RSS counter, runs the case, and prints one JSON
+ * line (WorkerResult) on stdout. No warm-up: a first upload in a fresh process is what users get.
+ */
+import { openAsBlob, promises as fs } from 'node:fs';
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fetch, FormData, request } from 'undici';
+import { base64JsonBody, fileSource } from '../../src/core/bodies';
+import { KieClient } from '../../src/core/client';
+import { mapConcurrent } from '../../src/core/pool';
+import { liveMemory, MiB, openFiles, PeakProbe, sampleMemory } from './proc';
+
+export interface UploadTarget {
+  url: string;
+  key: string;
+  /** Used as uploadPath; the file name is the file's own. */
+  folder: string;
+}
+
+export type WorkerSpec =
+  /** KieClient.uploadFile, the extension's engine. */
+  | (UploadTarget & { kind: 'client'; method: 'stream' | 'base64'; file: string })
+  /** undici fetch + FormData + fs.openAsBlob: the obvious code. */
+  | (UploadTarget & { kind: 'fetch'; file: string })
+  /** readFile + toString('base64') + JSON.stringify + undici request: the obvious base64 code. */
+  | (UploadTarget & { kind: 'naive-base64'; file: string })
+  /** The engine's base64 JSON body drained without a network: what the encoder costs alone. */
+  | { kind: 'encoder'; file: string }
+  /** Many files: one await per file, or mapConcurrent at `concurrency`. */
+  | (UploadTarget & { kind: 'batch'; files: string[]; concurrency: number | 'sequential' })
+  /** A stream upload aborted once `abortAt` of its bytes were sent. */
+  | (UploadTarget & { kind: 'cancel'; file: string; abortAt: number });
+
+export interface WorkerResult {
+  ok: boolean;
+  error?: string;
+  /** Duration of the measured step, ms. */
+  ms: number;
+  /** CPU time (user + system) of this process during the step, ms. */
+  cpuMs: number;
+  /** RSS before the step, bytes. */
+  rssBefore: number;
+  /** Peak RSS during the step minus RSS before it, bytes. */
+  peakGrowth: number;
+  /** Case-specific figures. */
+  extra?: Record<string, unknown>;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function client(target: UploadTarget): KieClient {
+  return new KieClient({ baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 } }, { getApiKey: () => target.key });
+}
+
+async function measure(step: () => Promise<Record<string, unknown> | void>): Promise<WorkerResult> {
+  const probe = new PeakProbe();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let extra: Record<string, unknown> | undefined;
+  let error: string | undefined;
+  try {
+    extra = (await step()) ?? undefined;
+  } catch (caught) {
+    error = String((caught as Error)?.stack ?? caught);
+  }
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ok: !error, error, ms, cpuMs: (used.user + used.system) / 1000, rssBefore: probe.before.rss, peakGrowth: probe.growth(), extra };
+}
+
+async function fetchUpload(target: UploadTarget, file: string): Promise<unknown> {
+  const form = new FormData();
+  form.append('file', await openAsBlob(file), basename(file));
+  form.append('uploadPath', target.folder);
+  form.append('fileName', basename(file));
+  const response = await fetch(`${target.url}/api/file-stream-upload`, { method: 'POST', headers: { authorization: `Bearer ${target.key}` }, body: form });
+  const envelope = (await response.json()) as { success?: boolean; msg?: string };
+  if (!envelope.success) {
+    throw new Error(`HTTP ${response.status}: ${envelope.msg}`);
+  }
+  return envelope;
+}
+
+async function naiveBase64Upload(target: UploadTarget, file: string): Promise<unknown> {
+  const data = await fs.readFile(file);
+  const body = JSON.stringify({ base64Data: `data:application/octet-stream;base64,${data.toString('base64')}`, uploadPath: target.folder, fileName: basename(file) });
+  const response = await request(`${target.url}/api/file-base64-upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.key}`, 'content-type': 'application/json' },
+    body,
+  });
+  const envelope = (await response.body.json()) as { success?: boolean; msg?: string };
+  if (!envelope.success) {
+    throw new Error(`HTTP ${response.statusCode}: ${envelope.msg}`);
+  }
+  return envelope;
+}
+
+async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
+  switch (spec.kind) {
+    case 'client': {
+      const engine = client(spec);
+      const result = await measure(async () => {
+        const start = performance.now();
+        let sentMs: number | undefined;
+        const onProgress = (sent: number, total: number) => {
+          if (sent === total && sentMs === undefined) {
+            sentMs = performance.now() - start;
+          }
+        };
+        const record = await engine.uploadFile(spec.file, { method: spec.method }, { onProgress });
+        return { fileSize: record.fileSize, sentMs };
+      });
+      await engine.close();
+      return result;
+    }
+    case 'fetch':
+      return measure(async () => void (await fetchUpload(spec, spec.file)));
+    case 'naive-base64':
+      return measure(async () => void (await naiveBase64Upload(spec, spec.file)));
+    case 'encoder': {
+      const { size } = await fs.stat(spec.file);
+      return measure(async () => {
+        let encoded = 0;
+        for await (const chunk of base64JsonBody(fileSource(spec.file, size), 'application/octet-stream', { uploadPath: 'bench' }).chunks()) {
+          encoded += chunk.byteLength;
+        }
+        return { fileSize: size, encoded };
+      });
+    }
+    case 'batch': {
+      const engine = client(spec);
+      const concurrency = spec.concurrency;
+      const result = await measure(async () => {
+        if (concurrency === 'sequential') {
+          for (const file of spec.files) {
+            await engine.uploadFile(file);
+          }
+        } else {
+          await mapConcurrent(spec.files, concurrency, (file) => engine.uploadFile(file));
+        }
+        return { files: spec.files.length };
+      });
+      await engine.close();
+      return result;
+    }
+    case 'cancel':
+      return cancel(spec);
+  }
+}
+
+/**
+ * Aborts a stream upload once `abortAt` of it was sent, then watches this process come back to
+ * where it was before the upload: the promise settled as cancelled, the file and the socket
+ * closed, no handles left over, and live memory (after a full GC; the case runs with --expose-gc)
+ * within 4 MiB of what it was. RSS is reported beside it: freed pages the allocator keeps.
+ */
+async function cancel(spec: Extract<WorkerSpec, { kind: 'cancel' }>): Promise<WorkerResult> {
+  const engine = client(spec);
+  const sockets = (files: string[] | undefined) => files?.filter((target) => target.startsWith('socket:')).length ?? 0;
+  const handles = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout').length;
+  const socketsBefore = sockets(openFiles());
+  const handlesBefore = handles();
+  const liveBefore = liveMemory();
+  const controller = new AbortController();
+  let abortedAt = 0;
+  let sentAtAbort = 0;
+  let total = 0;
+  let settledAt = 0;
+  let errorCode: string | undefined;
+  const result = await measure(async () => {
+    try {
+      await engine.uploadFile(spec.file, {}, {
+        signal: controller.signal,
+        onProgress: (sent, all) => {
+          total = all;
+          if (!abortedAt && sent >= all * spec.abortAt) {
+            sentAtAbort = sent;
+            abortedAt = now();
+            controller.abort();
+          }
+        },
+      });
+    } catch (error) {
+      errorCode = (error as { code?: string }).code;
+    }
+    settledAt = now();
+  });
+  const state = () => {
+    const files = openFiles();
+    const live = liveMemory();
+    return {
+      fileOpen: files?.includes(spec.file) ?? false,
+      sockets: sockets(files),
+      handles: handles(),
+      live,
+      back: !(files?.includes(spec.file) ?? false) && sockets(files) <= socketsBefore && handles() <= handlesBefore && (live === undefined || liveBefore === undefined || live <= liveBefore + 4 * MiB),
+    };
+  };
+  let last = state();
+  while (!last.back && now() - abortedAt < 2000) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    last = state();
+  }
+  const baselineAt = last.back ? now() : undefined;
+  return {
+    ...result,
+    ok: result.ok && errorCode === 'cancelled',
+    error: result.error ?? (errorCode === 'cancelled' ? undefined : `the upload ended with ${errorCode ?? 'success'}, not "cancelled"`),
+    extra: {
+      abortedAt,
+      sentAtAbort,
+      total,
+      settleMs: settledAt - abortedAt,
+      baselineMs: baselineAt === undefined ? undefined : baselineAt - abortedAt,
+      gcAvailable: liveBefore !== undefined,
+      liveBefore,
+      liveAfter: last.live,
+      rssAfter: sampleMemory().rss,
+      stillOpen: { file: last.fileOpen, sockets: last.sockets - socketsBefore, handles: last.handles - handlesBefore },
+      errorCode,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '') as WorkerSpec;
+  const result = await runCase(spec).catch((error: unknown): WorkerResult => ({ ok: false, error: String((error as Error)?.stack ?? error), ms: 0, cpuMs: 0, rssBefore: 0, peakGrowth: 0 }));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (require.main === module) {
+  void main();
+}
