@@ -49,7 +49,6 @@ export function multipartBody(source: ByteSource, file: { name: string; type: st
     size: source.size,
     lastModified: 0,
     stream: () => source.read(STREAM_CHUNK),
-
     [Symbol.toStringTag]: 'File',
   };
   const form = new EntryList([['file', fileLike], ...Object.entries(fields)]);
