@@ -16,21 +16,9 @@ export interface BundleMap {
 export async function loadBundleMap(projectRoot: string, bundle = readFileSync(join(projectRoot, 'dist/extension.js'), 'utf8')): Promise<BundleMap | { error: string }> {
   // Resolved from the project, like esbuild.js does.
   const esbuild = (await import(require.resolve('esbuild', { paths: [projectRoot] }))) as typeof import('esbuild');
-  const result = await esbuild.build({
-    absWorkingDir: projectRoot,
-    entryPoints: ['src/extension.ts'],
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    outfile: 'dist/extension.js',
-    external: ['vscode'],
-    minify: true,
-    sourcemap: 'external',
-    sourcesContent: false,
-    write: false,
-    logLevel: 'silent',
-  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bundleOptions } = require(join(projectRoot, 'esbuild.js')) as { bundleOptions(production: boolean): import('esbuild').BuildOptions };
+  const result = await esbuild.build({ ...bundleOptions(true), absWorkingDir: projectRoot, sourcemap: 'external', write: false });
   const code = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '';
   const map = result.outputFiles.find((file) => file.path.endsWith('.js.map'))?.text;
   const withoutComment = code.replace(/\n\/\/# sourceMappingURL=\S+\n?$/, '\n');
