@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { FormDataEncoder, type FileLike, type FormDataEntryValue, type FormDataLike } from 'form-data-encoder';
 
-/** A request body with an exact length, produced afresh for every attempt. */
+/** A request body with an exact length, produced afresh for every attempt. Strings are ASCII. */
 export interface RequestBody {
   contentType: string;
   contentLength: number;
-  chunks(): AsyncIterable<Uint8Array>;
+  chunks(): AsyncIterable<Uint8Array | string>;
 }
 
 /** Bytes to upload: a file read lazily from disk, or data already in memory. */
@@ -16,8 +16,9 @@ export interface ByteSource {
 
 // Large reads keep the per-chunk overhead (syscalls, promise hops) far below the copy cost.
 const STREAM_CHUNK = 1024 * 1024;
-// A multiple of 3, so that every chunk but the last encodes to base64 without padding.
-const BASE64_CHUNK = 3 * 64 * 1024;
+// A multiple of 3, so that every chunk but the last encodes to base64 without padding; small, so
+// that few chunks are alive at once while the socket drains.
+const BASE64_CHUNK = 3 * 16 * 1024;
 
 export function fileSource(path: string, size: number): ByteSource {
   return {
@@ -92,19 +93,22 @@ export function base64Length(size: number): number {
   return 4 * Math.ceil(size / 3);
 }
 
-/** Encodes a byte stream to base64 text incrementally, whatever sizes its chunks come in. */
-export async function* base64Chunks(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+/**
+ * Encodes a byte stream to base64 text incrementally, whatever sizes its chunks come in. Yields
+ * the text as strings: copying each into a Buffer would only add garbage (the socket encodes it).
+ */
+export async function* base64Chunks(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of chunks) {
     const bytes = carry.byteLength ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const whole = bytes.byteLength - (bytes.byteLength % 3);
     if (whole > 0) {
-      yield Buffer.from(bytes.subarray(0, whole).toString('base64'), 'latin1');
+      yield bytes.toString('base64', 0, whole);
     }
     carry = Buffer.from(bytes.subarray(whole));
   }
   if (carry.byteLength) {
-    yield Buffer.from(carry.toString('base64'), 'latin1');
+    yield carry.toString('base64');
   }
 }
 

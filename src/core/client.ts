@@ -226,11 +226,11 @@ export class KieClient {
     const total = body.contentLength;
     let sent = 0;
     controls.onProgress?.(0, total);
-    async function* counted(): AsyncIterable<Uint8Array> {
+    async function* counted(): AsyncIterable<Uint8Array | string> {
       idle.arm();
       for await (const chunk of body.chunks()) {
         yield chunk;
-        sent += chunk.byteLength;
+        sent += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
         idle.arm();
         controls.onProgress?.(sent, total);
       }

@@ -125,7 +125,7 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
       return measure(async () => {
         let encoded = 0;
         for await (const chunk of base64JsonBody(fileSource(spec.file, size), 'application/octet-stream', { uploadPath: 'bench' }).chunks()) {
-          encoded += chunk.byteLength;
+          encoded += Buffer.byteLength(chunk);
         }
         return { fileSize: size, encoded };
       });

@@ -361,7 +361,7 @@ describe('KieClient against the emulator', function () {
       let peak = before;
       let total = 0;
       for await (const chunk of body.chunks()) {
-        total += chunk.byteLength;
+        total += Buffer.byteLength(chunk);
         peak = Math.max(peak, process.memoryUsage().rss);
       }
       await fs.rm(path, { force: true });
