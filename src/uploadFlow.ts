@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { UploadControls } from './core/client';
+import { mapConcurrent } from './core/pool';
 import type { UploadOutcome, UploadRecord } from './core/types';
 import { formatBytes } from './core/validation';
 import { CommandIds } from './commands/command';
@@ -80,7 +81,6 @@ export class UploadFlow {
         reported = Math.max(reported, percent);
       };
       try {
-        const { mapConcurrent } = await import('./core/pool');
         return await mapConcurrent(jobs, this.deps.getConfig().maxConcurrentUploads, async (job, index) => {
           const outcome = await job.start({
             signal: controller.signal,

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { KieClient, UploadControls } from './core/client';
 import { UploadError } from './core/errors';
@@ -85,9 +88,6 @@ export class UploadService implements vscode.Disposable {
       return client.download(url, destination.fsPath, controls);
     }
     // Not on this machine's disk (a virtual workspace): through a temporary file, then the editor.
-    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(join(tmpdir(), 'kie-download-'));
     try {
       const size = await client.download(url, join(dir, 'file'), controls);

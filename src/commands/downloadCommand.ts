@@ -3,6 +3,7 @@ import type { UploadHistory } from '../core/history';
 import type { UploadRecord } from '../core/types';
 import type { UploadService } from '../uploadService';
 import { CommandIds } from './command';
+import { recordsFromArguments } from './historyItems';
 import { HistoryItemCommand } from './linkCommands';
 
 /**
@@ -12,7 +13,6 @@ import { HistoryItemCommand } from './linkCommands';
  */
 export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]> {
   readonly id = CommandIds.downloadToWorkspace;
-  private destination?: vscode.Uri;
 
   constructor(
     history: UploadHistory,
@@ -22,14 +22,22 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
   }
 
   override async execute(item?: unknown, itemsOrDestination?: unknown): Promise<vscode.Uri[] | undefined> {
-    this.destination = itemsOrDestination instanceof vscode.Uri ? itemsOrDestination : undefined;
-    return super.execute(item, this.destination ? undefined : itemsOrDestination);
+    if (!(itemsOrDestination instanceof vscode.Uri)) {
+      return super.execute(item, itemsOrDestination);
+    }
+    const records = recordsFromArguments(this.history, item, undefined);
+    return records.length === 1 ? this.save(records, itemsOrDestination) : super.execute(item);
   }
 
-  protected async run(records: UploadRecord[]): Promise<vscode.Uri[]> {
+  protected run(records: UploadRecord[]): Promise<vscode.Uri[]> {
+    return this.save(records);
+  }
+
+  /** Saves each record: to `destination` when the caller gave one, else where the user says. */
+  private async save(records: UploadRecord[], destination?: vscode.Uri): Promise<vscode.Uri[]> {
     const saved: vscode.Uri[] = [];
     for (const record of records) {
-      const target = records.length === 1 && this.destination ? this.destination : await askWhere(record);
+      const target = destination ?? (await askWhere(record));
       if (!target) {
         continue;
       }
@@ -51,7 +59,7 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
         continue;
       }
       saved.push(target);
-      if (!this.destination) {
+      if (!destination) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} to {1}.', record.fileName, vscode.workspace.asRelativePath(target)), vscode.l10n.t('Open')).then((choice) => {
           if (choice) {
             void vscode.commands.executeCommand('vscode.open', target);

@@ -35,16 +35,8 @@ type PasteEdit = vscode.DocumentPasteEdit & { upload: UploadEdit };
 export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<DropEdit>, vscode.DocumentPasteEditProvider<PasteEdit> {
   constructor(private readonly deps: DropPasteDeps) {}
 
-  async provideDocumentDropEdits(document: vscode.TextDocument, _position: vscode.Position, dataTransfer: vscode.DataTransfer): Promise<DropEdit | undefined> {
-    const uploads = await this.uploadsFrom(dataTransfer);
-    if (uploads.length === 0) {
-      return undefined;
-    }
-    const { text, ids } = this.deps.pending.placeholders(uploads);
-    const edit = new vscode.DocumentDropEdit(text, title(uploads), UPLOAD_EDIT_KIND) as DropEdit;
-    edit.upload = new UploadEdit(uploads, ids, document);
-    edit.yieldTo = this.deps.preferUpload() ? [] : [BUILT_IN_MARKDOWN];
-    return edit;
+  provideDocumentDropEdits(document: vscode.TextDocument, _position: vscode.Position, dataTransfer: vscode.DataTransfer): Promise<DropEdit | undefined> {
+    return this.offer(document, dataTransfer, (text, label) => new vscode.DocumentDropEdit(text, label, UPLOAD_EDIT_KIND), [BUILT_IN_MARKDOWN]);
   }
 
   resolveDocumentDropEdit(edit: DropEdit): DropEdit {
@@ -61,19 +53,34 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
     if (context.only && !UPLOAD_EDIT_KIND.intersects(context.only)) {
       return undefined;
     }
+    const edit = await this.offer(
+      document,
+      dataTransfer,
+      (text, label) => new vscode.DocumentPasteEdit(text, label, UPLOAD_EDIT_KIND),
+      [BUILT_IN_MARKDOWN, vscode.DocumentDropOrPasteEditKind.Text],
+    );
+    return edit && [edit];
+  }
+
+  resolveDocumentPasteEdit(edit: PasteEdit): PasteEdit {
+    this.start(edit.upload);
+    return edit;
+  }
+
+  /** The upload edit for what is being dropped or pasted, or undefined when it holds no files. */
+  private async offer<E extends vscode.DocumentDropEdit | vscode.DocumentPasteEdit>(
+    document: vscode.TextDocument,
+    dataTransfer: vscode.DataTransfer,
+    create: (text: string, label: string) => E,
+    builtIns: vscode.DocumentDropOrPasteEditKind[],
+  ): Promise<(E & { upload: UploadEdit }) | undefined> {
     const uploads = await this.uploadsFrom(dataTransfer);
     if (uploads.length === 0) {
       return undefined;
     }
     const { text, ids } = this.deps.pending.placeholders(uploads);
-    const edit = new vscode.DocumentPasteEdit(text, title(uploads), UPLOAD_EDIT_KIND) as PasteEdit;
-    edit.upload = new UploadEdit(uploads, ids, document);
-    edit.yieldTo = this.deps.preferUpload() ? [] : [BUILT_IN_MARKDOWN, vscode.DocumentDropOrPasteEditKind.Text];
-    return [edit];
-  }
-
-  resolveDocumentPasteEdit(edit: PasteEdit): PasteEdit {
-    this.start(edit.upload);
+    const edit = Object.assign(create(text, title(uploads)), { upload: new UploadEdit(uploads, ids, document) });
+    edit.yieldTo = this.deps.preferUpload() ? [] : builtIns;
     return edit;
   }
 
