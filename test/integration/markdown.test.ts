@@ -52,6 +52,18 @@ describe('Markdown', () => {
     return vscode.window.showTextDocument(document);
   }
 
+  /** Drops a workspace file at the start of the editor's second line, as the editor would apply it. */
+  async function dropOnSecondLine(editor: vscode.TextEditor, file: string): Promise<vscode.DocumentDropEdit> {
+    const { testing } = await api();
+    editor.selection = new vscode.Selection(1, 0, 1, 0);
+    const transfer = new vscode.DataTransfer();
+    transfer.set('text/uri-list', new vscode.DataTransferItem(workspaceFile(file).toString()));
+    const edit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, transfer);
+    assert.ok(edit, 'an upload edit is offered');
+    await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentDropEdit(edit));
+    return edit;
+  }
+
   describe('Insert Link into Editor', () => {
     it('inserts at every cursor, with the alt text selected for typing over', async () => {
       const editor = await freshMarkdown('one\ntwo\n');
@@ -90,15 +102,10 @@ describe('Markdown', () => {
       const { testing } = await api();
       const settledBefore = testing.settledDropsAndPastes.length;
       const editor = await freshMarkdown('Intro\n');
-      editor.selection = new vscode.Selection(1, 0, 1, 0);
-      const transfer = new vscode.DataTransfer();
-      transfer.set('text/uri-list', new vscode.DataTransferItem(workspaceFile('notes.md').toString()));
       emulator.faults.latencyMs = 300;
-      const edit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, transfer);
-      assert.ok(edit);
+      const edit = await dropOnSecondLine(editor, 'notes.md');
       assert.equal(edit.title, 'Upload to Kie and insert link');
       assert.equal(edit.kind?.value, 'markdown.link.kieUpload');
-      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentDropEdit(edit));
       assert.match(editor.document.getText(), /^Intro\n!\[Uploading notes\.md…\]\(kie-upload-pending:[0-9a-f]+\)$/, 'the placeholder is there while the upload runs');
       const [outcome] = await untilSettled(settledBefore + 1);
       emulator.faults.latencyMs = 0;
@@ -112,13 +119,8 @@ describe('Markdown', () => {
       const { testing } = await api();
       const settledBefore = testing.settledDropsAndPastes.length;
       const editor = await freshMarkdown('Intro\n');
-      editor.selection = new vscode.Selection(1, 0, 1, 0);
-      const transfer = new vscode.DataTransfer();
-      transfer.set('text/uri-list', new vscode.DataTransferItem(workspaceFile('data.csv').toString()));
       emulator.faults.latencyMs = 400;
-      const edit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, transfer);
-      assert.ok(edit);
-      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentDropEdit(edit));
+      await dropOnSecondLine(editor, 'data.csv');
       await editor.edit((change) => change.insert(new vscode.Position(0, 0), 'Typed meanwhile. '));
       const [outcome] = await untilSettled(settledBefore + 1);
       emulator.faults.latencyMs = 0;

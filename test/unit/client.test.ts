@@ -37,6 +37,15 @@ describe('KieClient against the emulator', function () {
     return path;
   }
 
+  /** A large file that costs no disk writes: its bytes are a hole of zeros. */
+  async function sparseFile(name: string, size: number): Promise<string> {
+    const path = join(dir, name);
+    const handle = await fs.open(path, 'w');
+    await handle.truncate(size);
+    await handle.close();
+    return path;
+  }
+
   async function download(url: string): Promise<Buffer> {
     const response = await fetch(url);
     assert.equal(response.status, 200, `GET ${url}`);
@@ -330,10 +339,7 @@ describe('KieClient against the emulator', function () {
     it('a 512 MiB stream upload keeps the process growth far below the file size', async function () {
       this.timeout(120_000);
       const size = 512 * 1024 * 1024;
-      const path = join(dir, 'huge.bin');
-      const handle = await fs.open(path, 'w');
-      await handle.truncate(size);
-      await handle.close();
+      const path = await sparseFile('huge.bin', size);
       global.gc?.();
       const before = process.memoryUsage().rss;
       let peak = before;
@@ -352,10 +358,7 @@ describe('KieClient against the emulator', function () {
     it('the base64 encoder handles any size in bounded memory (a 256 MiB file)', async function () {
       this.timeout(120_000);
       const size = 256 * 1024 * 1024;
-      const path = join(dir, 'huge64.bin');
-      const handle = await fs.open(path, 'w');
-      await handle.truncate(size);
-      await handle.close();
+      const path = await sparseFile('huge64.bin', size);
       const body = base64JsonBody(fileSource(path, size), 'application/octet-stream', { uploadPath: 'x', fileName: 'huge64.bin' });
       const before = process.memoryUsage().rss;
       let peak = before;
