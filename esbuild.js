@@ -1,5 +1,8 @@
-// Bundles the extension into dist/extension.js: CommonJS for VS Code's Node extension host,
-// `vscode` external, minified without source maps for production, with them for development.
+// Bundles the extension for VS Code's Node extension host, as CommonJS with `vscode` external,
+// minified without source maps for production, with them for development, in two files:
+//   dist/extension.js  what activation loads: commands, views, Markdown providers;
+//   dist/engine.js     the upload engine (src/core/engine.ts: undici, the MIME tables, the
+//                      multipart encoder), which the extension requires on its first upload.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -20,16 +23,33 @@ const problemReporter = {
   },
 };
 
-/** The bundle's options; the benchmark rebuilds the same bundle with a source map to name modules. */
+/**
+ * `import('./core/engine')` in the extension's sources becomes a lazily evaluated module of the
+ * extension bundle whose body is `require('./engine.js')`: the engine stays out of
+ * dist/extension.js and is loaded from beside it on first use.
+ */
+const engineOnDemand = {
+  name: 'engine-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)core\/engine$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: 'engine', namespace: 'engine-on-demand' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'engine-on-demand' }, () => ({ contents: "module.exports = require('./engine.js');", loader: 'js' }));
+    build.onResolve({ filter: /^\.\/engine\.js$/, namespace: 'engine-on-demand' }, () => ({ path: './engine.js', external: true }));
+  },
+};
+
+/** The bundles' options; the benchmark rebuilds the same bundles with source maps to name modules. */
 function bundleOptions(forProduction) {
   return {
-    entryPoints: ['src/extension.ts'],
+    entryPoints: { extension: 'src/extension.ts', engine: 'src/core/engine.ts' },
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    outfile: 'dist/extension.js',
+    outdir: 'dist',
     external: ['vscode'],
+    plugins: [engineOnDemand],
     minify: forProduction,
     sourcemap: !forProduction,
     sourcesContent: false,
@@ -38,7 +58,7 @@ function bundleOptions(forProduction) {
 }
 
 async function main() {
-  const context = await esbuild.context({ ...bundleOptions(production), metafile: true, plugins: [problemReporter] });
+  const context = await esbuild.context({ ...bundleOptions(production), metafile: true, plugins: [...bundleOptions(production).plugins, problemReporter] });
   if (watch) {
     await context.watch();
     return;

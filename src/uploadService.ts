@@ -150,8 +150,7 @@ export class UploadService implements vscode.Disposable {
 
   private async createClient(): Promise<KieClient> {
     const config = this.deps.getConfig();
-    const { KieClient } = await import('./core/client');
-    const { proxyFor } = await import('./core/proxy');
+    const { KieClient, proxyFor } = await import('./core/engine');
     const http = readProxySettings();
     const proxyUrl = proxyFor(config.baseUrl, { setting: http.proxy, settingNoProxy: http.noProxy, env: process.env });
     return new KieClient(

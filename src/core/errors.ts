@@ -1,10 +1,23 @@
 import type { ErrorCode } from './types';
 
+/** Marks every UploadError, whichever copy of this module made it (see `Symbol.hasInstance`). */
+const BRAND: unique symbol = Symbol.for('kieUpload.UploadError');
+
 /**
  * The one error type the core throws for an upload that did not succeed.
  * `message` is written for the user; `status` keeps the HTTP status when there was one.
  */
 export class UploadError extends Error {
+  /**
+   * The engine runs from a bundle of its own (dist/engine.js) with its own copy of this class, so
+   * `instanceof` asks for the brand rather than for this copy's prototype.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -78,7 +78,7 @@ export class UploadLocalImagesCommand implements Command {
     const root = vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath;
     const sources = new Map<string, Source>();
     // Loaded on demand: the MIME tables are not needed until something is uploaded.
-    const { mimeExtension } = await import('../core/mime');
+    const { mimeExtension } = await import('../core/engine');
     for (const target of scanLinkTargets(document.getText())) {
       const kind = classifyTarget(target.target);
       if (kind === 'data') {

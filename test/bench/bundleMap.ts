@@ -19,8 +19,8 @@ export async function loadBundleMap(projectRoot: string, bundle = readFileSync(j
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { bundleOptions } = require(join(projectRoot, 'esbuild.js')) as { bundleOptions(production: boolean): import('esbuild').BuildOptions };
   const result = await esbuild.build({ ...bundleOptions(true), absWorkingDir: projectRoot, sourcemap: 'external', write: false });
-  const code = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '';
-  const map = result.outputFiles.find((file) => file.path.endsWith('.js.map'))?.text;
+  const code = result.outputFiles.find((file) => file.path.endsWith('/extension.js'))?.text ?? '';
+  const map = result.outputFiles.find((file) => file.path.endsWith('/extension.js.map'))?.text;
   const withoutComment = code.replace(/\n\/\/# sourceMappingURL=\S+\n?$/, '\n');
   if (!map || withoutComment !== bundle) {
     return { error: 'dist/extension.js is not what esbuild.js --production builds from the current sources (run npm run package first)' };

@@ -5,7 +5,8 @@
  *
  * P4: the extension must not be active yet; `activate()` is timed by the caller and by the
  * extension host's own performance marks; the bundle's lazily initialised modules are read
- * (lazyModules.ts) right after activation and again after the first upload.
+ * (lazyModules.ts) right after activation, and whether the engine's bundle (dist/engine.js) is
+ * loaded is checked then and again after the first upload.
  * P5: 5,000 history entries in the extension's global state, read by the project's UploadHistory
  * and RecentUploadsProvider (the compiled sources the bundle is made of) in this host.
  */
@@ -37,9 +38,11 @@ export interface ActivationFigures {
   /** From the extension host's marks (Date.now() resolution): module evaluation, then activate() itself. */
   codeLoadingMs?: number;
   activateCallMs?: number;
-  /** The bundle's lazy modules right after activation, and after the first upload. */
+  /** The bundle's lazy modules right after activation. */
   lazyAtActivation: LazyModule[];
-  lazyAfterUpload: LazyModule[];
+  /** Whether dist/engine.js is in the extension host's module cache. */
+  engineAtActivation: boolean;
+  engineAfterUpload: boolean;
   firstUploadMs: number;
   firstUploadOk: boolean;
   firstUploadError?: string;
@@ -119,6 +122,8 @@ async function measureActivation(): Promise<ActivationFigures> {
   };
   const activate = bundleActivate(extension);
   const lazyAtActivation = await lazyModules(activate);
+  const enginePath = require.resolve(join(extension.extensionPath, 'dist/engine.js'));
+  const engineAtActivation = enginePath in require.cache;
 
   // The first upload, to the emulator run.ts started: this is when the HTTP stack may load.
   const url = process.env.KIE_BENCH_EMULATOR_URL;
@@ -137,14 +142,15 @@ async function measureActivation(): Promise<ActivationFigures> {
   const uploadStart = performance.now();
   const [outcome] = await api.uploadFiles([vscode.Uri.joinPath(folder.uri, 'notes.md')]);
   const firstUploadMs = performance.now() - uploadStart;
-  const lazyAfterUpload = await lazyModules(activate);
+  const engineAfterUpload = enginePath in require.cache;
   return {
     activeBefore,
     callerMs,
     codeLoadingMs: span('willLoadExtensionCode', 'didLoadExtensionCode'),
     activateCallMs: span('willActivateExtension', 'didActivateExtension'),
     lazyAtActivation,
-    lazyAfterUpload,
+    engineAtActivation,
+    engineAfterUpload,
     firstUploadMs,
     firstUploadOk: !!outcome?.record,
     firstUploadError: outcome?.error?.message,

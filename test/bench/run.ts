@@ -409,6 +409,8 @@ async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): P
 
   const vsixPath = join(PROJECT_ROOT, 'kie-file-upload.vsix');
   const bundleSize = bundle.text ? Buffer.byteLength(bundle.text) : undefined;
+  const enginePath = join(PROJECT_ROOT, 'dist/engine.js');
+  const engineSize = existsSync(enginePath) ? statSync(enginePath).size : undefined;
   const vsixSize = existsSync(vsixPath) ? statSync(vsixPath).size : undefined;
   const unchanged = existsSync(bundle.path) && readFileSync(bundle.path, 'utf8') === bundle.text;
   if (!unchanged) {
@@ -430,26 +432,29 @@ async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): P
     const mapped = 'error' in map ? undefined : map;
     const namedAtActivation = nameModules(activation.lazyAtActivation, mapped);
     const atActivation = lazySummary(namedAtActivation);
-    const afterUpload = lazySummary(nameModules(activation.lazyAfterUpload, mapped, namedAtActivation));
     const heavyAt = HEAVY.map((name) => ({ name, ...(atActivation.get(name) ?? { total: 0, evaluated: 0 }) }));
-    const heavyAfter = HEAVY.map((name) => ({ name, ...(afterUpload.get(name) ?? { total: 0, evaluated: 0 }) }));
-    // Named either through the source map or, in non-minified builds, by the paths the bundle keeps.
-    const identified = heavyAt.some((entry) => entry.name === 'undici' && entry.total > 0) && heavyAt.some((entry) => entry.name === 'mime-db' && entry.total > 0);
-    const heavyIdle = identified && heavyAt.every((entry) => entry.evaluated === 0);
-    // The instrument must see the loading happen, or its "not loaded" proves nothing.
-    const seenLater = heavyAfter.some((entry) => entry.name === 'undici' && entry.evaluated > 0) && heavyAfter.some((entry) => entry.name === 'mime-db' && entry.evaluated > 0);
+    // The extension bundle must hold none of the heavy packages: they are in dist/engine.js, which
+    // must not be loaded at activation, and must be loaded by the first upload (or the instrument
+    // proves nothing).
+    const heavyInBundle = heavyAt.filter((entry) => entry.total > 0);
+    // The module whose body requires dist/engine.js (esbuild.js's engine-on-demand): the instrument
+    // must find it, or "not evaluated" proves nothing.
+    const engineShim = namedAtActivation.find((module) => module.source?.startsWith('engine-on-demand'));
     rows.push({
       id: 'P4',
-      what: 'nothing heavy evaluated until the first upload',
-      measured: `at activation: ${heavyAt.map((entry) => `${entry.name} ${entry.evaluated}/${entry.total}`).join(', ')} modules evaluated`,
-      comparedWith: `after the first upload (${ms(activation.firstUploadMs)}${activation.firstUploadOk ? '' : `, failed: ${activation.firstUploadError}`}): ${heavyAfter.map((entry) => `${entry.name} ${entry.evaluated}/${entry.total}`).join(', ')}`,
-      figure: `${activation.lazyAtActivation.filter((module) => module.initialized).length} of ${activation.lazyAtActivation.length} lazy modules evaluated`,
+      what: 'nothing heavy loaded until the first upload',
+      measured: `at activation: dist/engine.js ${activation.engineAtActivation ? 'loaded' : 'not loaded'}; in dist/extension.js: ${heavyAt.map((entry) => `${entry.name} ${entry.total}`).join(', ')} modules`,
+      comparedWith: `after the first upload (${ms(activation.firstUploadMs)}${activation.firstUploadOk ? '' : `, failed: ${activation.firstUploadError}`}): dist/engine.js ${activation.engineAfterUpload ? 'loaded' : 'not loaded'}`,
+      figure: `${activation.lazyAtActivation.filter((module) => module.initialized).length} of ${activation.lazyAtActivation.length} lazy modules of dist/extension.js evaluated`,
       target: 'none of undici, mime tables',
-      verdict: identified ? verdict(heavyIdle && seenLater && activation.firstUploadOk) : 'error',
+      verdict:
+        mapped && engineShim
+          ? verdict(heavyInBundle.length === 0 && !engineShim.initialized && !activation.engineAtActivation && activation.engineAfterUpload && activation.firstUploadOk)
+          : 'error',
     });
     notes.push(
       `P4: activation is timed by the extension host's own performance marks (willLoadExtensionCode → didLoadExtensionCode, willActivateExtension → didActivateExtension; 1 ms resolution), the figure VS Code's "Show Running Extensions" adds up; the caller's view also includes the host's round trips to the workbench. One sample per run (an extension activates once per host).`,
-      `P4: "evaluated" is read from the live extension host: esbuild wraps each bundled CommonJS module and each lazily imported ES module in an initialiser closure whose state V8's inspector exposes (test/bench/lazyModules.ts); the modules are named through a source map of an identical rebuild of the bundle (test/bench/bundleMap.ts)${mapped ? '' : ` — not available in this run: ${'error' in map ? map.error : ''}`}. At activation: ${[...atActivation].map(([name, entry]) => `${name} ${entry.evaluated}/${entry.total}`).join(', ')}.`,
+      `P4: "evaluated" is read from the live extension host: esbuild wraps each bundled CommonJS module and each lazily imported ES module in an initialiser closure whose state V8's inspector exposes (test/bench/lazyModules.ts); the modules are named through a source map of an identical rebuild of the bundle (test/bench/bundleMap.ts)${mapped ? '' : ` — not available in this run: ${'error' in map ? map.error : ''}`}. At activation: ${[...atActivation].map(([name, entry]) => `${name} ${entry.evaluated}/${entry.total}`).join(', ')}. The engine (undici, the MIME tables, form-data-encoder) is a bundle of its own, dist/engine.js, which the extension requires on its first upload; "loaded" means it is in the extension host's module cache.`,
     );
   } else {
     rows.push({ id: 'P4', what: 'activation in the real extension host', measured: 'not measured', comparedWith: '—', figure: 'n/a', target: '≤ 20 ms', verdict: 'error' });
@@ -457,7 +462,7 @@ async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): P
   rows.push({
     id: 'P4',
     what: 'bundle and VSIX sizes',
-    measured: `dist/extension.js ${bytes(bundleSize)}`,
+    measured: `dist/extension.js ${bytes(bundleSize)}, dist/engine.js ${bytes(engineSize)}`,
     comparedWith: '—',
     figure: `VSIX ${bytes(vsixSize)}`,
     target: 'VSIX ≤ 500 KB',

@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { settleUpload } from '../../src/core/outcome';
+import { nullLogger } from '../../src/core/types';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -20,6 +22,7 @@ describe('the packaged VSIX', function () {
     assert.deepEqual(shipped, [
       'LICENSE.txt',
       'changelog.md',
+      'dist/engine.js',
       'dist/extension.js',
       'l10n/bundle.l10n.json',
       'media/activity-bar.svg',
@@ -32,6 +35,28 @@ describe('the packaged VSIX', function () {
       'package.nls.json',
       'readme.md',
     ]);
+  });
+
+  it('leaves the engine to dist/engine.js, which the extension bundle requires only when needed', () => {
+    const extension = readFileSync(join(ROOT, 'dist/extension.js'), 'utf8');
+    assert.doesNotMatch(extension, /undici|mime-db|form-data-encoder/);
+    assert.match(extension, /require\("\.\/engine\.js"\)/);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const engine = require(join(ROOT, 'dist/engine.js')) as Record<string, unknown>;
+    assert.deepEqual(
+      ['KieClient', 'mimeExtension', 'proxyFor'].map((name) => typeof engine[name]),
+      ['function', 'function', 'function'],
+    );
+  });
+
+  it("reports the engine bundle's failures by their kind to the extension's code", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const engine = require(join(ROOT, 'dist/engine.js')) as typeof import('../../src/core/engine');
+    const client = new engine.KieClient({ baseUrl: 'https://api.example.com', uploadPath: 'docs', retentionHours: 72 }, { getApiKey: async () => 'key' });
+    const missing = join(ROOT, 'test/fixtures/no-such-file.png');
+    const outcome = await settleUpload(missing, () => client.uploadFile(missing), nullLogger);
+    assert.equal(outcome.error?.code, 'not-found');
+    assert.match(outcome.error?.message ?? '', /no-such-file\.png cannot be read/);
   });
 
   it('has no sources, tests, source maps or node_modules (undici is bundled)', () => {
