@@ -2,7 +2,8 @@
  * The browser UI test: a real workbench (code-server) with the packaged VSIX installed, driven by
  * headless Chromium. It right-clicks a file in the Explorer and chooses "Upload to Kie" with no key
  * stored, answers the "Set API Key" offer in the password box, sees the upload resume and succeed,
- * and finds the file with its expiry in the Recent Uploads view. Screenshots go to media/screenshots/ for the README.
+ * finds the file with its expiry in the Recent Uploads view, and inserts its link into a Markdown
+ * file from there. Screenshots go to media/screenshots/ for the README.
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -23,6 +24,7 @@ const SEL = {
   toast: '.notifications-toasts .notification-list-item',
   activityItem: (label: string) => `.part.activitybar .action-item:has(.action-label[aria-label^="${label}"])`,
   viewRow: (name: string) => `.pane-body .monaco-list-row[aria-label^="${name},"]`,
+  editorLines: '.editor-instance .monaco-editor .view-lines',
 };
 
 export interface UiTestResult {
@@ -83,6 +85,23 @@ export async function runExplorerUploadUiTest(vsix: string, log: (line: string) 
       await row.hover();
       await row.locator('.action-label[aria-label="Copy Link"]').click();
       await page.locator('.part.statusbar', { hasText: 'Copied the link to diagram.png' }).waitFor({ state: 'visible', timeout: 10_000 });
+    });
+    await step(log, 'open notes.md and insert the link from Recent Uploads', async () => {
+      await page.locator(SEL.activityItem('Explorer')).click();
+      await page.locator(SEL.explorerRow('notes.md')).dblclick();
+      const lines = page.locator(SEL.editorLines);
+      await lines.filter({ hasText: 'Some text for the upload tests.' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await lines.click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Enter');
+      await page.locator(SEL.activityItem('Kie Uploads')).click();
+      const row = page.locator(SEL.viewRow('diagram.png'));
+      await row.click({ button: 'right' });
+      await page.locator(SEL.menuItem('Insert Link into Editor')).click();
+      // The link goes in at the cursor, as an image link to the uploaded file.
+      await lines.filter({ hasText: /!\[diagram\]\(http:\/\/127\.0\.0\.1:\d+\/\S*diagram\.png\)/ }).waitFor({ state: 'visible', timeout: 10_000 });
+      await screenshot(page, 'markdown-insert.png');
     });
     return { passed: 1, failed: 0 };
   } catch (error) {

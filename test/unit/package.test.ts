@@ -28,7 +28,9 @@ describe('the packaged VSIX', function () {
       'media/activity-bar.svg',
       'media/icon.png',
       'media/screenshots/explorer-menu.png',
+      'media/screenshots/markdown-insert.png',
       'media/screenshots/recent-uploads.png',
+      'media/screenshots/upload-notification.png',
       'media/walkthrough/apiKey.md',
       'media/walkthrough/markdown.md',
       'package.json',
@@ -61,6 +63,15 @@ describe('the packaged VSIX', function () {
 
   it('has no sources, tests, source maps or node_modules (undici is bundled)', () => {
     assert.equal(entries.filter((entry) => /(^|\/)(src|test|out|node_modules)\/|\.map$|\.ts$/.test(entry)).length, 0);
+  });
+
+  it("ships every image the README shows (VS Code's extension page reads them from the package)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]).filter((target) => !/^[a-z]+:/i.test(target) && /\.(png|gif|jpe?g|svg|webp)$/i.test(target));
+    assert.ok(images.length >= 4, `README images: ${images.join(', ')}`);
+    for (const image of images) {
+      assert.ok(entries.includes(`extension/${image}`), `${image} is shown in the README but not packaged`);
+    }
   });
 
   it('references only media files that exist in the package', () => {
