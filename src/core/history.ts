@@ -30,6 +30,8 @@ export interface HistoryOptions {
   logger?: Logger;
   /** When to check again that this window's changes survived other windows' writes. */
   reconcileDelaysMs?: readonly number[];
+  /** How long to wait before each new attempt after a failed write; after the last, the next change writes again. */
+  retryDelaysMs?: readonly number[];
   now?: () => number;
 }
 
@@ -42,13 +44,27 @@ export interface HistoryOptions {
  * again a little later: an entry dropped by another window's write comes back, and an entry
  * removed anywhere stays removed (removals are kept in the stored value). Entries that do not
  * parse (older versions, hand edits) are skipped and logged, never fatal.
+ *
+ * A change shows in `list()` at once; the write follows in the background, because the editor
+ * sends the extension's whole global state on every update (hundreds of ms for a long history).
+ * Writes are serialised and coalesced: changes made while one is under way go out together in the
+ * next. `flush()` waits for them. A failed write is logged and tried again later.
  */
 export class UploadHistory {
-  private cache?: UploadRecord[];
+  private cache?: readonly UploadRecord[];
+  /** The stored value as last parsed, with the object the store returned: the same object is not parsed again. */
+  private parsed?: { raw: unknown; value: StoredHistory };
+  /** What this window wrote last: the store may hand back a copy of it, which then needs no parsing. */
+  private written?: StoredHistory;
   private readonly listeners = new Set<() => void>();
-  private queue: Promise<unknown> = Promise.resolve();
   private journal: Operation[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Changes that no write has picked up yet. */
+  private dirty = false;
+  private writeTimer?: NodeJS.Timeout;
+  private writing?: Promise<void>;
+  private failures = 0;
+  private disposed = false;
   private limit: number;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -64,11 +80,14 @@ export class UploadHistory {
 
   /** The records, newest first. */
   list(): readonly UploadRecord[] {
-    this.cache ??= this.read().records;
+    this.cache ??= this.wanted().records;
     return this.cache;
   }
 
-  /** Adds a record; an entry for the same uploadPath/fileName is replaced (the service overwrote it). */
+  /**
+   * Adds a record; an entry for the same uploadPath/fileName is replaced (the service overwrote it).
+   * Resolves once `list()` shows it, before it is stored: see `flush()`.
+   */
   add(record: UploadRecord): Promise<void> {
     return this.change({ kind: 'add', record, at: this.now() });
   }
@@ -80,7 +99,7 @@ export class UploadHistory {
 
   /** Forgets every entry whose expiry is at or before `now`; resolves with how many went. */
   async removeExpired(now: Date): Promise<number> {
-    const expired = this.read().records.filter((entry) => Date.parse(entry.expiresAt) <= now.getTime());
+    const expired = this.list().filter((entry) => Date.parse(entry.expiresAt) <= now.getTime());
     await this.change({ kind: 'remove', keys: expired.map(uploadKey), at: this.now() });
     return expired.length;
   }
@@ -93,21 +112,35 @@ export class UploadHistory {
   reload(): void {
     this.cache = undefined;
     this.fire();
-    void this.reconcile();
+    void this.reconcile().catch(() => undefined);
   }
 
   /** Writes this window's recent changes again if another window's write dropped any of them. */
   reconcile(): Promise<void> {
-    return this.enqueue(async () => {
-      this.journal = this.journal.filter((operation) => this.now() - operation.at < JOURNAL_MS);
-      const stored = this.read();
-      const wanted = apply(stored, this.journal, this.limit);
-      this.cache = wanted.records;
-      if (!sameContent(stored, wanted)) {
-        await this.store.set(wanted);
-        this.fire();
+    this.journal = this.journal.filter((operation) => this.now() - operation.at < JOURNAL_MS);
+    const stored = this.base();
+    const wanted = apply(stored, this.journal, this.limit);
+    this.show(wanted.records);
+    if (!sameContent(stored, wanted)) {
+      this.dirty = true;
+    }
+    return this.flush();
+  }
+
+  /**
+   * Writes the changes not stored yet, now; resolves once the store has them. Rejects with the
+   * store's error when that write fails (it is logged, and tried again later all the same).
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.writing) {
+        await this.writing;
+      } else if (this.dirty) {
+        await this.write();
+      } else {
+        return;
       }
-    });
+    }
   }
 
   onDidChange(listener: () => void): Disposable {
@@ -115,39 +148,119 @@ export class UploadHistory {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** Stops the timers; a change not written yet is written now rather than lost. */
   dispose(): void {
+    this.disposed = true;
     this.timers.forEach((timer) => clearTimeout(timer));
+    this.timers.clear();
+    this.writeTimer = undefined;
     this.listeners.clear();
+    if (this.dirty && !this.writing) {
+      void this.write().catch(() => undefined);
+    }
   }
 
   private change(operation: Operation): Promise<void> {
     this.journal.push(operation);
-    const done = this.enqueue(async () => {
-      const next = apply(this.read(), this.journal, this.limit);
-      this.cache = next.records;
-      await this.store.set(next);
-      this.fire();
-    });
+    // Over the stored value as last read: the write re-reads it a moment later (and shows what changed).
+    this.cache = apply(this.parsed?.value ?? this.base(), this.journal, this.limit).records;
+    this.fire();
+    this.dirty = true;
+    this.failures = 0;
+    this.scheduleWrite(0);
     for (const delay of this.options.reconcileDelaysMs ?? [1000, 5000]) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        void this.reconcile();
-      }, delay);
-      timer.unref?.();
-      this.timers.add(timer);
+      this.after(delay, () => void this.reconcile().catch(() => undefined));
     }
-    return done;
+    return Promise.resolve();
   }
 
-  /** Serialised so that two quick changes in this window cannot interleave their read and write. */
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(task);
-    this.queue = next.catch(() => undefined);
-    return next;
+  /** A write after `delay` ms, unless one is already waiting or under way (that one takes the changes along). */
+  private scheduleWrite(delay: number): void {
+    if (this.writeTimer || this.writing) {
+      return;
+    }
+    if (this.disposed) {
+      // No more timers; a write that follows one under way still goes out, retries do not.
+      if (delay === 0) {
+        void this.write().catch(() => undefined);
+      }
+      return;
+    }
+    this.writeTimer = this.after(delay, () => {
+      this.writeTimer = undefined;
+      if (this.dirty && !this.writing) {
+        void this.write().catch(() => undefined);
+      }
+    });
   }
 
-  private read(): StoredHistory {
+  /**
+   * Applies the journal over the latest stored value and hands it to the store. Reading and
+   * handing over happen in one go, so no other write of this window can come between them.
+   */
+  private write(): Promise<void> {
+    if (this.writeTimer) {
+      this.forget(this.writeTimer);
+      this.writeTimer = undefined;
+    }
+    this.dirty = false;
+    const next = this.wanted();
+    this.show(next.records);
+    this.written = next;
+    let stored: PromiseLike<void>;
+    try {
+      stored = this.store.set(next);
+    } catch (error) {
+      stored = Promise.reject(error);
+    }
+    // A Memento hands back a copy of the value from now on: known content, nothing to parse or compare.
     const raw = this.store.get();
+    if (raw !== this.parsed?.raw) {
+      this.parsed = { raw, value: next };
+    }
+    const writing = Promise.resolve(stored).then(
+      () => {
+        this.writing = undefined;
+        this.failures = 0;
+        if (this.dirty) {
+          this.scheduleWrite(0);
+        }
+      },
+      (error: unknown) => {
+        this.writing = undefined;
+        this.dirty = true;
+        const retryIn = (this.options.retryDelaysMs ?? [1000, 5000, 30_000])[this.failures++];
+        this.logger.error(`Could not save the upload history${retryIn === undefined ? '' : `; trying again in ${retryIn} ms`}: ${describe(error)}`);
+        if (retryIn !== undefined) {
+          this.scheduleWrite(retryIn);
+        }
+        throw error;
+      },
+    );
+    // Callers that never flush() must not see an unhandled rejection: the error is logged above.
+    writing.catch(() => undefined);
+    this.writing = writing;
+    return writing;
+  }
+
+  /** The latest stored value with this window's recent changes applied. */
+  private wanted(): StoredHistory {
+    return apply(this.base(), this.journal, this.limit);
+  }
+
+  /** The stored value, parsed only when the store hands back an object not seen before. */
+  private base(): StoredHistory {
+    const raw = this.store.get();
+    if (this.parsed && this.parsed.raw === raw) {
+      return this.parsed.value;
+    }
+    const own = this.written && (raw === this.written || copyOf(raw, this.written)) ? this.written : undefined;
+    const value = own ?? this.parse(raw);
+    this.parsed = { raw, value };
+    return value;
+  }
+
+  private parse(raw: unknown): StoredHistory {
     if (raw === undefined || raw === null) {
       return { v: 2, records: [], removed: [] };
     }
@@ -165,6 +278,29 @@ export class UploadHistory {
     return { v: 2, records: sortNewestFirst(records), removed };
   }
 
+  private after(delay: number, callback: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      callback();
+    }, delay);
+    timer.unref?.();
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private forget(timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  /** Another window's write can change what this one lists: listeners hear of it. */
+  private show(records: readonly UploadRecord[]): void {
+    if (!sameRecords(this.cache, records)) {
+      this.cache = records;
+      this.fire();
+    }
+  }
+
   private fire(): void {
     for (const listener of [...this.listeners]) {
       listener();
@@ -172,33 +308,181 @@ export class UploadHistory {
   }
 }
 
-/** The stored value with these operations applied, in order; idempotent, so it can be re-applied. */
+/**
+ * The stored value with these operations applied, in order; idempotent, so it can be re-applied.
+ * Linear in the stored records, which are sorted already: one pass finds those an added record
+ * replaces, and only the added records are sorted and merged in.
+ */
 function apply(stored: StoredHistory, operations: readonly Operation[], limit: number): StoredHistory {
-  let records = [...stored.records];
+  if (operations.length === 0) {
+    return stored.records.length <= limit ? stored : { ...stored, records: stored.records.slice(0, limit) };
+  }
   const removed = new Set(stored.removed);
+  const isRemoved = (entry: UploadRecord) => removed.size > 0 && removed.has(uploadKey(entry));
+  const storedIndex = touchedBy(stored.records, operations);
+  const goneStored = new Set<number>();
+  const added = new FileIndex();
+  const goneAdded = new Set<number>();
+  const addedRecords: UploadRecord[] = [];
   for (const operation of operations) {
     if (operation.kind === 'remove') {
       operation.keys.forEach((key) => removed.add(key));
-      records = records.filter((entry) => !removed.has(uploadKey(entry)));
       continue;
     }
     const { record } = operation;
-    const newer = records.some((entry) => sameRemoteFile(entry, record) && Date.parse(entry.uploadedAt) > Date.parse(record.uploadedAt));
+    const live = (gone: Set<number>, records: readonly UploadRecord[]) => (i: number) => !gone.has(i) && !isRemoved(records[i]);
+    const sameStored = storedIndex.sameRemoteFile(record).filter(live(goneStored, stored.records));
+    const sameAdded = added.sameRemoteFile(record).filter(live(goneAdded, addedRecords));
+    const newer = [...sameStored.map((i) => stored.records[i]), ...sameAdded.map((i) => addedRecords[i])].some((entry) => uploadedTime(entry) > uploadedTime(record));
     if (removed.has(uploadKey(record)) || newer) {
       continue;
     }
-    records = [record, ...records.filter((entry) => !sameRemoteFile(entry, record))];
+    sameStored.forEach((i) => goneStored.add(i));
+    sameAdded.forEach((i) => goneAdded.add(i));
+    added.put(record, addedRecords.push(record) - 1);
   }
-  return { v: 2, records: sortNewestFirst(records).slice(0, limit), removed: [...removed].slice(-REMOVED_LIMIT) };
+  // The latest addition first among entries uploaded at the same moment, as if each were put on top.
+  const fresh = sortNewestFirst(addedRecords.filter((entry, i) => !goneAdded.has(i) && !isRemoved(entry)).reverse());
+  const records = mergeNewestFirst(fresh, stored.records, (entry, i) => !goneStored.has(i) && !isRemoved(entry), limit);
+  return { v: 2, records, removed: [...removed].slice(-REMOVED_LIMIT) };
+}
+
+/** Positions of records by id and by uploadPath/fileName: an upload replaces the entries of the same remote file. */
+class FileIndex {
+  private readonly byId = new Map<string, number[]>();
+  private readonly byFile = new Map<string, number[]>();
+
+  put(record: UploadRecord, position: number): void {
+    push(this.byId, record.id, position);
+    push(this.byFile, fileKey(record), position);
+  }
+
+  sameRemoteFile(record: UploadRecord): number[] {
+    const byId = this.byId.get(record.id) ?? [];
+    const byFile = this.byFile.get(fileKey(record)) ?? [];
+    return byFile.length === 0 ? byId : [...new Set([...byId, ...byFile])];
+  }
+}
+
+/** The index of the stored records that share an id or a file with a record these operations add (few of thousands). */
+function touchedBy(records: readonly UploadRecord[], operations: readonly Operation[]): FileIndex {
+  const ids = new Set<string>();
+  const files = new Map<string, Set<string>>();
+  for (const operation of operations) {
+    if (operation.kind === 'add') {
+      ids.add(operation.record.id);
+      const names = files.get(operation.record.uploadPath) ?? new Set<string>();
+      files.set(operation.record.uploadPath, names.add(operation.record.fileName));
+    }
+  }
+  const index = new FileIndex();
+  records.forEach((record, i) => {
+    if (ids.has(record.id) || files.get(record.uploadPath)?.has(record.fileName)) {
+      index.put(record, i);
+    }
+  });
+  return index;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) {
+    list.push(value);
+  } else {
+    map.set(key, [value]);
+  }
+}
+
+function fileKey(record: UploadRecord): string {
+  return `${record.uploadPath}\u0000${record.fileName}`;
+}
+
+/**
+ * Two lists sorted newest first as one, at most `limit` long: `first`'s entries ahead on a tie, and
+ * of `second` only those `keep` accepts (one pass, no filtered copy of thousands of entries).
+ */
+function mergeNewestFirst(
+  first: readonly UploadRecord[],
+  second: readonly UploadRecord[],
+  keep: (entry: UploadRecord, index: number) => boolean,
+  limit: number,
+): UploadRecord[] {
+  const merged: UploadRecord[] = [];
+  let i = 0;
+  for (let j = 0; j < second.length && merged.length < limit; j++) {
+    const entry = second[j];
+    if (!keep(entry, j)) {
+      continue;
+    }
+    while (i < first.length && merged.length < limit && !(uploadedTime(entry) > uploadedTime(first[i]))) {
+      merged.push(first[i++]);
+    }
+    if (merged.length < limit) {
+      merged.push(entry);
+    }
+  }
+  while (i < first.length && merged.length < limit) {
+    merged.push(first[i++]);
+  }
+  return merged;
 }
 
 function sameContent(a: StoredHistory, b: StoredHistory): boolean {
-  return JSON.stringify(a.records) === JSON.stringify(b.records) && a.removed.length === b.removed.length;
+  return sameRecords(a.records, b.records) && a.removed.length === b.removed.length;
+}
+
+function sameRecords(a: readonly UploadRecord[] | undefined, b: readonly UploadRecord[]): boolean {
+  return a === b || (a !== undefined && a.length === b.length && a.every((entry, i) => sameRecord(entry, b[i])));
+}
+
+/** Field by field (written out: this runs for thousands of entries whenever the stored value changes). */
+function sameRecord(a: unknown, b: UploadRecord): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (!a || typeof a !== 'object') {
+    return false;
+  }
+  const r = a as Record<keyof UploadRecord, unknown>;
+  return (
+    r.id === b.id &&
+    r.uploadedAt === b.uploadedAt &&
+    r.fileName === b.fileName &&
+    r.uploadPath === b.uploadPath &&
+    r.url === b.url &&
+    r.downloadUrl === b.downloadUrl &&
+    r.expiresAt === b.expiresAt &&
+    r.fileSize === b.fileSize &&
+    r.mimeType === b.mimeType &&
+    r.method === b.method &&
+    r.source === b.source
+  );
+}
+
+/** Whether `raw` holds exactly `value` (the store handed back a copy of what this window wrote). */
+function copyOf(raw: unknown, value: StoredHistory): boolean {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return false;
+  }
+  const { v, records, removed } = raw as Partial<Record<keyof StoredHistory, unknown>>;
+  return (
+    v === value.v &&
+    Array.isArray(records) &&
+    records.length === value.records.length &&
+    records.every((entry, i) => sameRecord(entry, value.records[i])) &&
+    Array.isArray(removed) &&
+    removed.length === value.removed.length &&
+    removed.every((key, i) => key === value.removed[i])
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** One upload of one file: a later upload of the same file is a different one. */
 function uploadKey(record: UploadRecord): string {
-  return `${record.id}@${record.uploadedAt}`;
+  return sortKeys(record).key;
 }
 
 const METHODS: readonly UploadMethod[] = ['stream', 'base64', 'url'];
@@ -242,10 +526,25 @@ function isHttpUrl(text: string): boolean {
   return /^https?:\/\//i.test(text) && URL.canParse(text);
 }
 
-function sameRemoteFile(a: UploadRecord, b: UploadRecord): boolean {
-  return a.id === b.id || (a.uploadPath === b.uploadPath && a.fileName === b.fileName);
+/**
+ * A record's upload time (ms) and key, worked out once per record: every change sorts, merges and
+ * filters thousands of entries by them.
+ */
+const keysOf = new WeakMap<UploadRecord, { time: number; key: string }>();
+
+function sortKeys(record: UploadRecord): { time: number; key: string } {
+  let keys = keysOf.get(record);
+  if (!keys) {
+    keys = { time: Date.parse(record.uploadedAt), key: `${record.id}@${record.uploadedAt}` };
+    keysOf.set(record, keys);
+  }
+  return keys;
+}
+
+function uploadedTime(record: UploadRecord): number {
+  return sortKeys(record).time;
 }
 
 function sortNewestFirst(records: UploadRecord[]): UploadRecord[] {
-  return records.sort((a, b) => Date.parse(b.uploadedAt) - Date.parse(a.uploadedAt));
+  return records.sort((a, b) => uploadedTime(b) - uploadedTime(a));
 }

@@ -76,6 +76,8 @@ describe('UploadHistory', () => {
     const one = new UploadHistory(store);
     const two = new UploadHistory(store);
     await Promise.all(Array.from({ length: 50 }, (_, i) => [one.add(record(`one-${i}`, i)), two.add(record(`two-${i}`, i))]).flat());
+    // add() resolves before the write; flush() waits for it.
+    await Promise.all([one.flush(), two.flush()]);
     const merged = new UploadHistory(store).list();
     assert.equal(merged.length, 100);
   });
@@ -89,6 +91,189 @@ describe('UploadHistory', () => {
     subscription.dispose();
     await history.add(record('b.png', 2));
     assert.equal(changes, 2);
+  });
+});
+
+function recordingLogger() {
+  const lines: string[] = [];
+  const log = (level: string) => (message: string) => void lines.push(`${level}: ${message}`);
+  return { lines, logger: { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } };
+}
+
+/** A store whose writes wait until the test lets them through, counting them. */
+function gatedStore() {
+  const gates: Array<() => void> = [];
+  const store = {
+    value: undefined as unknown,
+    writes: 0,
+    get: () => store.value,
+    set: (value: unknown) => {
+      store.writes++;
+      store.value = JSON.parse(JSON.stringify(value));
+      return new Promise<void>((resolve) => gates.push(resolve));
+    },
+    open: () => gates.splice(0).forEach((resolve) => resolve()),
+  };
+  return store;
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('UploadHistory writes in the background', () => {
+  it('add() resolves before the write; flush() resolves once it is stored, and a new window then sees the entry', async () => {
+    const store = gatedStore();
+    const history = new UploadHistory(store, { reconcileDelaysMs: [] });
+    await history.add(record('a.png', 1));
+    assert.deepEqual(history.list().map((entry) => entry.fileName), ['a.png']);
+    assert.equal(store.writes, 0, 'nothing written while add() ran');
+    let flushed = false;
+    const flushing = history.flush().then(() => (flushed = true));
+    await tick();
+    assert.equal(store.writes, 1);
+    assert.equal(flushed, false, 'flush() waits for the store');
+    store.open();
+    await flushing;
+    assert.deepEqual(new UploadHistory(store).list().map((entry) => entry.fileName), ['a.png']);
+    history.dispose();
+  });
+
+  it('changes made while a write is under way go out together in the next one', async () => {
+    const store = gatedStore();
+    const history = new UploadHistory(store, { reconcileDelaysMs: [] });
+    await history.add(record('first.png', 0));
+    await tick();
+    assert.equal(store.writes, 1);
+    for (let i = 1; i <= 20; i++) {
+      await history.add(record(`f${i}.png`, i));
+    }
+    await tick();
+    assert.equal(store.writes, 1, 'no second write while the first is under way');
+    store.open();
+    await tick();
+    assert.equal(store.writes, 2);
+    store.open();
+    await history.flush();
+    assert.equal(new UploadHistory(store).list().length, 21);
+    history.dispose();
+  });
+
+  it('logs a failed write, rejects flush() with it, and writes again later', async () => {
+    const { lines, logger } = recordingLogger();
+    let stored: unknown;
+    let failures = 1;
+    const store: HistoryStore = {
+      get: () => stored,
+      set: async (value) => {
+        if (failures-- > 0) {
+          throw new Error('disk full');
+        }
+        stored = JSON.parse(JSON.stringify(value));
+      },
+    };
+    const history = new UploadHistory(store, { logger, reconcileDelaysMs: [], retryDelaysMs: [20] });
+    await history.add(record('a.png', 1));
+    await assert.rejects(history.flush(), /disk full/);
+    assert.ok(lines.some((line) => /^error: Could not save the upload history.*disk full/.test(line)), lines.join('\n'));
+    assert.deepEqual(history.list().map((entry) => entry.fileName), ['a.png'], 'the entry stays in this window');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.deepEqual(new UploadHistory(store).list().map((entry) => entry.fileName), ['a.png']);
+    history.dispose();
+  });
+
+  it('a failed write nobody waits for is logged, not an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { lines, logger } = recordingLogger();
+      const history = new UploadHistory({ get: () => undefined, set: () => Promise.reject(new Error('no storage')) }, { logger, reconcileDelaysMs: [], retryDelaysMs: [] });
+      await history.add(record('a.png', 1));
+      await tick();
+      await tick();
+      assert.ok(lines.some((line) => /^error: .*no storage/.test(line)), lines.join('\n'));
+      assert.deepEqual(unhandled, []);
+      history.dispose();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('dispose() writes a change that was not written yet', () => {
+    const store = sharedStore();
+    const history = new UploadHistory(store);
+    void history.add(record('last.png', 1));
+    history.dispose();
+    assert.deepEqual(new UploadHistory(store).list().map((entry) => entry.fileName), ['last.png']);
+  });
+
+  it('re-reads a stored value that differs from what this window wrote, checking every entry again', async () => {
+    const { lines, logger } = recordingLogger();
+    const store = sharedStore();
+    const history = new UploadHistory(store, { logger, reconcileDelaysMs: [] });
+    await history.add(record('a.png', 1));
+    await history.add(record('b.png', 2));
+    await history.flush();
+    // Someone edits one entry of the value this window wrote; a reload must not trust it.
+    const edited = JSON.parse(JSON.stringify(store.value)) as { records: UploadRecord[] };
+    edited.records[0].url = 'javascript:alert(1)';
+    store.value = edited;
+    history.reload();
+    assert.ok(lines.some((line) => /Skipped 1 unreadable/.test(line)), lines.join('\n'));
+    // This window's own recent change comes back from its journal, with its real link.
+    assert.deepEqual(history.list().map((entry) => entry.url), ['https://h.example/p/b.png', 'https://h.example/p/a.png']);
+    history.dispose();
+  });
+
+  it('reading the same stored value again neither parses nor logs it again, and reconcile() with nothing to do writes nothing', async () => {
+    const { lines, logger } = recordingLogger();
+    const store = gatedStore();
+    store.value = [record('ok.png', 1), { id: 'broken' }];
+    const history = new UploadHistory(store, { logger, reconcileDelaysMs: [] });
+    for (let i = 0; i < 3; i++) {
+      history.reload();
+      assert.deepEqual(history.list().map((entry) => entry.fileName), ['ok.png']);
+    }
+    await history.reconcile();
+    assert.equal(lines.filter((line) => /Skipped 1 unreadable/.test(line)).length, 1);
+    assert.equal(store.writes, 0);
+    history.dispose();
+  });
+
+  it("shows another window's entries that its write finds in the store, and tells listeners", async () => {
+    const store = sharedStore();
+    const one = new UploadHistory(store, { reconcileDelaysMs: [] });
+    const two = new UploadHistory(store, { reconcileDelaysMs: [] });
+    two.list();
+    await one.add(record('from-one.png', 1));
+    await one.flush();
+    let changes = 0;
+    two.onDidChange(() => changes++);
+    await two.add(record('from-two.png', 2));
+    await two.flush();
+    assert.deepEqual(two.list().map((entry) => entry.fileName), ['from-two.png', 'from-one.png']);
+    assert.equal(changes, 2, 'once for its own entry, once for the one the write found');
+    one.dispose();
+    two.dispose();
+  });
+
+  it('keeps the order, the limit and the replacements when the journal is applied again over its own write', async () => {
+    const store = sharedStore();
+    const history = new UploadHistory(store, { limit: 4, reconcileDelaysMs: [] });
+    await history.add(record('a.png', 1));
+    await history.add(record('b.png', 2, { uploadPath: 'q' }));
+    await history.add(record('c.png', 2));
+    await history.add(record('a.png', 3));
+    await history.add(record('old.png', 0));
+    await history.add(record('d.png', 4));
+    await history.flush();
+    const expected = ['d.png@04', 'a.png@03', 'c.png@02', 'b.png@02'];
+    const names = (list: readonly UploadRecord[]) => list.map((entry) => `${entry.fileName}@${entry.uploadedAt.slice(14, 16)}`);
+    assert.deepEqual(names(history.list()), expected);
+    await history.reconcile();
+    history.reload();
+    assert.deepEqual(names(history.list()), expected);
+    assert.deepEqual(names(new UploadHistory(store).list()), expected);
+    history.dispose();
   });
 });
 
