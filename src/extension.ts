@@ -51,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     { get: () => context.globalState.get(HISTORY_KEY), set: (records) => context.globalState.update(HISTORY_KEY, records) },
     { limit: config.historyLimit, logger },
   );
+  flushHistory = () => history.flush();
   const historyChanged = new vscode.EventEmitter<void>();
   const uploads = new UploadService({ getConfig, getApiKey: () => keys.get(), history, logger, redact: (text) => logger.redact(text) });
   const status = new UploadStatus();
@@ -141,8 +142,13 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   return testing ? Object.assign(api, { testing }) : api;
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Set by activate(): writes what the history has not written yet. */
+let flushHistory: (() => Promise<void>) | undefined;
+
+export function deactivate(): Promise<void> | undefined {
+  // Everything else is disposed through context.subscriptions. The history writes in the
+  // background; an upload that finished just before the window closed must still be kept.
+  return flushHistory?.().catch(() => undefined);
 }
 
 /** What the integration tests inspect: where the key must never be, and what was shown. */
