@@ -113,7 +113,7 @@ export function mimeEssence(contentType: string | undefined): string | undefined
  * The MIME type to record: the type the client declared, unless that is missing or the generic
  * `application/octet-stream` (what curl and most clients send when they do not know), in which
  * case it is looked up from the stored file's extension. `declaredIsGuess` marks a declared type
- * that may be a parser default rather than the client's word (busboy reports `text/plain` for a
+ * that may be a parser default rather than the client's word (multipart.ts reports `text/plain` for a
  * file part without a Content-Type, as RFC 7578 says, and Python `requests` sends none): then the
  * extension wins when it is known.
  */

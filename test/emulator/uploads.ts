@@ -7,9 +7,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import busboy from 'busboy';
 import { readJsonObject, streamToFile } from './body';
+import { FileWriter } from './fileWriter';
 import { ApiError } from './http';
+import { MultipartError, MultipartParser, multipartBoundary, type FileInfo, type MultipartLimits } from './multipart';
 import { checkFileName, checkUploadPath, chooseMimeType, randomFileName, safeFileName } from './names';
 import type { FileStore, StagedUpload } from './store';
 
@@ -35,7 +36,7 @@ export type Stager = (ctx: StageContext) => Promise<StagedUpload>;
 // /api/file-stream-upload (multipart/form-data)
 
 /** Generous for text fields, small enough that a runaway field cannot fill memory. */
-const FORM_LIMITS: busboy.Limits = { fieldSize: 64 * 1024, fields: 32, parts: 64 };
+const FORM_LIMITS: MultipartLimits = { fieldSize: 64 * 1024, fields: 32, parts: 64 };
 
 interface ReceivedFile {
   tempPath: string;
@@ -56,6 +57,8 @@ export const stageMultipart: Stager = async (ctx) => {
       uploadPath,
       fileName,
       originalName,
+      // A part without a Content-Type reads as text/plain (RFC 7578), and Python `requests` sends
+      // none: then the extension decides when it is known.
       mimeType: chooseMimeType(file.mimeType, fileName, file.mimeType === 'text/plain'),
     };
   } catch (err) {
@@ -67,64 +70,93 @@ export const stageMultipart: Stager = async (ctx) => {
 /**
  * Parses the form, streaming the `file` part to a temp file as it arrives: the text fields may
  * come before or after it (curl and browsers put the file first, Python `requests` last), so the
- * final name is only known once the whole form has been read.
+ * final name is only known once the whole form has been read. The socket is paused only when
+ * the disk falls several MiB behind (see FileWriter).
  */
-async function parseForm(ctx: StageContext): Promise<{ fields: Map<string, string>; file: ReceivedFile }> {
-  let parser: busboy.Busboy;
+function parseForm(ctx: StageContext): Promise<{ fields: Map<string | undefined, string | undefined>; file: ReceivedFile }> {
+  let boundary: string;
   try {
-    // Browsers and undici send UTF-8 file names; busboy's default would read them as latin1.
-    parser = busboy({ headers: ctx.headers, defParamCharset: 'utf8', limits: FORM_LIMITS });
+    boundary = multipartBoundary(ctx.headers['content-type']);
   } catch (err) {
-    throw new ApiError(400, `Malformed multipart request: ${(err as Error).message}`);
+    return Promise.reject(new ApiError(400, `Malformed multipart request: ${(err as Error).message}`));
   }
-  const fields = new Map<string, string>();
-  let saving: Promise<ReceivedFile> | undefined;
+  const { body, signal } = ctx;
+  const fields = new Map<string | undefined, string | undefined>();
+  let file: { writer: FileWriter; info: FileInfo } | undefined;
 
-  const parsed = new Promise<void>((resolve, reject) => {
-    parser.on('field', (name, value, info) => {
-      if (info.nameTruncated || info.valueTruncated) {
-        reject(new ApiError(400, `Form field "${name}" is too long`));
-      }
-      fields.set(name, value);
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || saving) {
-        stream.resume();
-        if (saving && name === 'file') {
-          reject(new ApiError(400, 'Only one "file" part is allowed'));
-        }
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const stop = (): void => {
+      settled = true;
+      body.off('data', onData).off('end', onEnd).off('error', fail);
+      signal.removeEventListener('abort', onAbort);
+    };
+    // Stops reading (the server drains or drops the rest) and removes a partial temp file.
+    function fail(err: unknown): void {
+      if (settled) {
         return;
       }
-      const tempPath = ctx.store.newTempPath();
-      saving = streamToFile(stream, tempPath).then((size) => ({ tempPath, size, ...info }));
-      saving.catch(reject);
+      stop();
+      const error = err instanceof MultipartError ? new ApiError(400, `Malformed multipart body: ${err.message}`) : err;
+      void (file?.writer.abort() ?? Promise.resolve()).catch(() => undefined).then(() => reject(error));
+    }
+    const parser = new MultipartParser(boundary, FORM_LIMITS, {
+      field(name, value, info) {
+        if (info.truncated) {
+          throw new ApiError(400, `Form field "${name}" is too long`);
+        }
+        fields.set(name, value);
+      },
+      fileStart(name, info) {
+        if (name !== 'file') {
+          return false;
+        }
+        if (file) {
+          throw new ApiError(400, 'Only one "file" part is allowed');
+        }
+        file = { writer: new FileWriter(ctx.store.newTempPath(), { onDrain: () => body.resume(), onError: fail }), info };
+        return true;
+      },
+      fileData(data) {
+        if (file && !file.writer.write(data)) {
+          body.pause();
+        }
+      },
+      fileEnd() {},
+      limit() {
+        throw new ApiError(400, 'Too many form parts');
+      },
     });
-    for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) {
-      parser.on(limit, () => reject(new ApiError(400, 'Too many form parts')));
+    function onData(chunk: Buffer): void {
+      try {
+        parser.write(chunk);
+      } catch (err) {
+        fail(err);
+      }
     }
-    parser.on('error', (err: Error) => reject(new ApiError(400, `Malformed multipart body: ${err.message}`)));
-    parser.on('close', resolve);
-    ctx.body.once('error', reject);
-    ctx.body.pipe(parser);
+    function onEnd(): void {
+      try {
+        parser.end();
+      } catch (err) {
+        return fail(err);
+      }
+      if (!file) {
+        return fail(new ApiError(400, 'file is required (a multipart file part named "file")'));
+      }
+      const { writer, info } = file;
+      writer.finish().then((size) => {
+        if (!settled) {
+          stop();
+          resolve({ fields, file: { tempPath: writer.path, size, filename: info.filename, mimeType: info.mimeType } });
+        }
+      }, fail);
+    }
+    function onAbort(): void {
+      fail(new Error('The client went away'));
+    }
+    body.on('data', onData).once('end', onEnd).once('error', fail);
+    signal.addEventListener('abort', onAbort);
   });
-
-  try {
-    await parsed;
-    if (!saving) {
-      throw new ApiError(400, 'file is required (a multipart file part named "file")');
-    }
-    return { fields, file: await saving };
-  } catch (err) {
-    // Stop parsing; destroying busboy also destroys a half-read file stream, which makes
-    // streamToFile delete its partial temp file. Then make sure a completed one goes too.
-    ctx.body.unpipe(parser);
-    parser.destroy();
-    const file = await saving?.catch(() => undefined);
-    if (file) {
-      await rm(file.tempPath, { force: true });
-    }
-    throw err;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
