@@ -11,6 +11,13 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 
 const DEFAULT_HIGH_WATER_MARK = 8 * 1024 * 1024;
 
+export interface FileWriterOptions {
+  /** Pending bytes at which `write()` asks the caller to wait (default 8 MiB). */
+  highWaterMark?: number;
+  /** `path` is an existing file to write over from its start and truncate at the end. */
+  overwrite?: boolean;
+}
+
 export interface FileWriterEvents {
   /** Called when pending bytes fall below the high-water mark after `write()` returned false. */
   onDrain?(): void;
@@ -32,13 +39,18 @@ export class FileWriter {
   private pumping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
-  /** Creates `path` (which must not exist) and starts writing what it is given. */
+  private readonly highWaterMark: number;
+  private readonly overwrite: boolean;
+
+  /** Creates `path` (which must not exist, unless `overwrite`) and starts writing what it is given. */
   constructor(
     readonly path: string,
     private readonly events: FileWriterEvents = {},
-    private readonly highWaterMark = DEFAULT_HIGH_WATER_MARK,
+    options: FileWriterOptions = {},
   ) {
-    this.opened = open(path, 'wx').then(
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.overwrite = options.overwrite ?? false;
+    this.opened = open(path, this.overwrite ? 'r+' : 'wx').then(
       (handle) => {
         this.handle = handle;
       },
@@ -76,6 +88,10 @@ export class FileWriter {
       await this.pumping;
     }
     await this.opened;
+    if (this.overwrite && !this.failure) {
+      // Whatever the old file held beyond the new bytes goes.
+      await this.handle?.truncate(this.position).catch((err: Error) => this.fail(err));
+    }
     if (this.failure) {
       await this.abort();
       throw this.failure;

@@ -44,6 +44,12 @@ export interface EmulatorOptions {
   maxBase64Bytes?: number;
   /** Cap on a JSON request body; larger bodies get 413 (default 200 MiB). */
   maxJsonBytes?: number;
+  /**
+   * Keep the largest deleted file and write the next stream upload over it instead of into a new
+   * file (default false). Much cheaper on virtual machines where fresh page cache is expensive;
+   * for benchmarks that delete each large upload before the next (see FileStore.takeSpareFile).
+   */
+  reuseDeletedFiles?: boolean;
 }
 
 export interface EmulatorStats {
@@ -117,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     dir: options.storageDir,
     retentionMs: (options.retentionHours ?? 72) * 3_600_000,
     now: () => clock.now(),
+    reuseDeletedFiles: options.reuseDeletedFiles,
   });
   const emulator = new LocalEmulator(options, store, clock);
   try {

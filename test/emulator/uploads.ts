@@ -114,7 +114,9 @@ function parseForm(ctx: StageContext): Promise<{ fields: Map<string | undefined,
         if (file) {
           throw new ApiError(400, 'Only one "file" part is allowed');
         }
-        file = { writer: new FileWriter(ctx.store.newTempPath(), { onDrain: () => body.resume(), onError: fail }), info };
+        const spare = ctx.store.takeSpareFile(Number(ctx.headers['content-length']));
+        const events = { onDrain: () => body.resume(), onError: fail };
+        file = { writer: new FileWriter(spare ?? ctx.store.newTempPath(), events, { overwrite: spare !== undefined }), info };
         return true;
       },
       fileData(data) {

@@ -373,6 +373,72 @@ describe('emulator: stream upload', () => {
   });
 });
 
+describe('emulator: reusing deleted files (reuseDeletedFiles)', () => {
+  const emu = useEmulator({ reuseDeletedFiles: true });
+  const MiB = 1024 * 1024;
+
+  /** Deletes every stored file the way the benchmark does between cases: through expiry. */
+  async function deleteAll(): Promise<void> {
+    const clock = emu().now;
+    emu().now = () => clock() + 1e13;
+    try {
+      await emu().expireNow();
+    } finally {
+      emu().now = clock;
+    }
+  }
+
+  async function spareFiles(): Promise<string[]> {
+    return readdir(path.join(emu().storageDir, 'spare'));
+  }
+
+  it('writes the next large upload over a deleted file and keeps exactly the new bytes', async () => {
+    const first = assertSuccess(await uploadForm(emu(), randomBytes(3 * MiB), { uploadPath: 'reuse' }));
+    await deleteAll();
+    assert.equal((await spareFiles()).length, 1, 'the deleted file is kept');
+    assert.equal((await download(first.fileUrl as string)).status, 404);
+
+    const smaller = randomBytes(2 * MiB + 3);
+    const second = assertSuccess(await uploadForm(emu(), smaller, { uploadPath: 'reuse' }));
+    assert.equal((await spareFiles()).length, 0, 'the kept file was used');
+    assert.equal(second.fileSize, smaller.length);
+    assert.deepEqual((await download(second.fileUrl as string)).bytes, smaller, 'nothing of the old file is left');
+
+    await deleteAll();
+    const larger = randomBytes(4 * MiB);
+    const third = assertSuccess(await uploadForm(emu(), larger, { uploadPath: 'reuse' }));
+    assert.deepEqual((await download(third.fileUrl as string)).bytes, larger);
+    await deleteAll();
+  });
+
+  it('keeps the largest deleted file only, and small uploads leave it alone', async () => {
+    assertSuccess(await uploadForm(emu(), randomBytes(2 * MiB), { uploadPath: 'reuse' }));
+    assertSuccess(await uploadForm(emu(), randomBytes(3 * MiB), { uploadPath: 'reuse' }));
+    assertSuccess(await uploadForm(emu(), randomBytes(10), { uploadPath: 'reuse' }));
+    await deleteAll();
+    const kept = await spareFiles();
+    assert.equal(kept.length, 1);
+    const small = randomBytes(100);
+    const data = assertSuccess(await uploadForm(emu(), small, { uploadPath: 'reuse' }));
+    assert.deepEqual(await spareFiles(), kept, 'a small upload does not take it');
+    assert.deepEqual((await download(data.fileUrl as string)).bytes, small);
+    await deleteAll();
+  });
+
+  it('removes the kept file when an upload written over it fails', async () => {
+    assertSuccess(await uploadForm(emu(), randomBytes(2 * MiB), { uploadPath: 'reuse' }));
+    await deleteAll();
+    const form = multipart([{ name: 'file', value: randomBytes(2 * MiB), filename: 'a.bin' }, { name: 'uploadPath', value: 'reuse' }]);
+    assertError(
+      await call(emu(), STREAM, { headers: { ...AUTH, 'Content-Type': form.contentType }, body: form.body.subarray(0, MiB + 100) }),
+      400,
+      /Malformed multipart/,
+    );
+    await waitFor(async () => (await spareFiles()).length === 0 && (await tempAreaIsEmpty(emu())), 'the partial file to be removed');
+    assert.equal(emu().listFiles().length, 0);
+  });
+});
+
 describe('emulator: base64 upload', () => {
   const emu = useEmulator({ maxBase64Bytes: 1000, maxJsonBytes: 10_000 });
 

@@ -351,7 +351,7 @@ describe('emulator: file writer', () => {
 
   it('writes every chunk in order, asks for a pause above the high-water mark and for more after', async () => {
     let drains = 0;
-    const writer = new FileWriter(path.join(dir, 'out.bin'), { onDrain: () => drains++ }, 1000);
+    const writer = new FileWriter(path.join(dir, 'out.bin'), { onDrain: () => drains++ }, { highWaterMark: 1000 });
     const chunks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(100, i));
     const answers = chunks.map((chunk) => writer.write(chunk));
     assert.equal(answers.indexOf(false), 9, 'the tenth 100-byte chunk reaches 1000 pending bytes');
