@@ -425,11 +425,16 @@ class IdleWatch {
     return this.controller.signal.aborted;
   }
   arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.controller.abort(), this.ms);
+    // Re-armed for every body chunk: restarting the one timer is cheaper than a new one each time.
+    if (this.timer) {
+      this.timer.refresh();
+    } else {
+      this.timer = setTimeout(() => this.controller.abort(), this.ms);
+    }
   }
   disarm(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 

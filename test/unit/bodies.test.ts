@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,44 @@ describe('request bodies', () => {
       assert.match(text, /name="fileName"\r\n\r\ndata.bin\r\n/);
       assert.match(text.slice(-boundary.length - 10), new RegExp(`\r\n--${boundary}--\r\n`));
       assert.ok(bytes.includes(data));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a file in chunks that stay intact until the next is requested, up to the announced size', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'kie-body-'));
+    try {
+      const path = join(dir, 'blocks.bin');
+      const data = randomBytes(1_000_000);
+      await fs.writeFile(path, data);
+      // Sizes: one chunk, several, a last partial chunk, and less than the file (a file that grew).
+      for (const [size, chunkSize] of [[1, 65536], [65536, 65536], [1_000_000, 65536], [999_999, 100_000], [300_001, 4096]]) {
+        let offset = 0;
+        for await (const chunk of fileSource(path, size).read(chunkSize)) {
+          // Give a read ahead the time to land: it must not land in the chunk just handed out.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          assert.ok(Buffer.from(chunk).equals(data.subarray(offset, offset + chunk.byteLength)), `size ${size}, chunk at ${offset} was overwritten`);
+          assert.ok(chunk.byteLength === chunkSize || offset + chunk.byteLength === size, `size ${size}: a short chunk at ${offset} before the end`);
+          offset += chunk.byteLength;
+        }
+        assert.equal(offset, size);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops at the end of a file that shrank below the announced size, without an error', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'kie-body-'));
+    try {
+      const path = join(dir, 'short.bin');
+      await fs.writeFile(path, Buffer.alloc(150_000, 9));
+      let total = 0;
+      for await (const chunk of fileSource(path, 400_000).read(65536)) {
+        total += chunk.byteLength;
+      }
+      assert.equal(total, 150_000, 'undici then reports the Content-Length mismatch');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +100,31 @@ describe('KieClient against the emulator', function () {
       assert.equal(lastSent, total);
       assert.ok(total > data.byteLength, 'the total counts the whole multipart body');
       assert.ok(progress.every(([sent], i) => i === 0 || sent >= progress[i - 1][0]), 'progress never goes back');
+    });
+
+    it('a large stream upload arrives byte for byte (the file is read into reused buffers)', async function () {
+      this.timeout(60_000);
+      // Distinct random content in every 64 KiB block: a buffer refilled before the socket sent it
+      // would put one block's bytes where another belongs.
+      const path = join(dir, 'blocks.bin');
+      const handle = await fs.open(path, 'w');
+      const sent = createHash('sha256');
+      for (let block = 0; block < 48 * 16; block++) {
+        const bytes = randomBytes(64 * 1024);
+        sent.update(bytes);
+        await handle.write(bytes);
+      }
+      await handle.close();
+      const record = await client().uploadFile(path);
+      assert.equal(record.fileSize, 48 * 1024 * 1024);
+      const response = await fetch(record.url);
+      assert.equal(response.status, 200);
+      const stored = createHash('sha256');
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        stored.update(chunk);
+      }
+      assert.equal(stored.digest('hex'), sent.digest('hex'), 'the stored bytes differ from the file');
+      await fs.rm(path, { force: true });
     });
 
     it('uploads a file as base64 when asked, with its MIME type in the data URL', async () => {
