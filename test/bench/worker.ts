@@ -46,6 +46,16 @@ export interface WorkerResult {
   peakGrowth: number;
   /** Case-specific figures. */
   extra?: Record<string, unknown>;
+  /** Where the CPU time went during the step (process.resourceUsage deltas), for diagnosis. */
+  usage?: StepUsage;
+}
+
+export interface StepUsage {
+  userMs: number;
+  systemMs: number;
+  minorFaults: number;
+  voluntarySwitches: number;
+  involuntarySwitches: number;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -57,6 +67,7 @@ function client(target: UploadTarget): KieClient {
 async function measure(step: () => Promise<Record<string, unknown> | void>): Promise<WorkerResult> {
   const probe = new PeakProbe();
   const cpu = process.cpuUsage();
+  const usage = process.resourceUsage();
   const start = performance.now();
   let extra: Record<string, unknown> | undefined;
   let error: string | undefined;
@@ -67,7 +78,18 @@ async function measure(step: () => Promise<Record<string, unknown> | void>): Pro
   }
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { ok: !error, error, ms, cpuMs: (used.user + used.system) / 1000, rssBefore: probe.before.rss, peakGrowth: probe.growth(), extra };
+  return { ok: !error, error, ms, cpuMs: (used.user + used.system) / 1000, rssBefore: probe.before.rss, peakGrowth: probe.growth(), extra, usage: usageSince(usage) };
+}
+
+function usageSince(before: NodeJS.ResourceUsage): StepUsage {
+  const after = process.resourceUsage();
+  return {
+    userMs: (after.userCPUTime - before.userCPUTime) / 1000,
+    systemMs: (after.systemCPUTime - before.systemCPUTime) / 1000,
+    minorFaults: after.minorPageFault - before.minorPageFault,
+    voluntarySwitches: after.voluntaryContextSwitches - before.voluntaryContextSwitches,
+    involuntarySwitches: after.involuntaryContextSwitches - before.involuntaryContextSwitches,
+  };
 }
 
 async function fetchUpload(target: UploadTarget, file: string): Promise<unknown> {
