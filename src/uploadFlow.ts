@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UploadControls } from './core/client';
-import { mapConcurrent } from './core/pool';
+import { batchWorkers, mapConcurrent } from './core/pool';
 import type { UploadOutcome, UploadRecord } from './core/types';
 import { formatBytes } from './core/validation';
 import { CommandIds } from './commands/command';
@@ -81,7 +81,7 @@ export class UploadFlow {
         reported = Math.max(reported, percent);
       };
       try {
-        return await mapConcurrent(jobs, this.deps.getConfig().maxConcurrentUploads, async (job, index) => {
+        return await mapConcurrent(jobs, batchWorkers(this.deps.getConfig().maxConcurrentUploads), async (job, index) => {
           const outcome = await job.start({
             signal: controller.signal,
             // The body is slightly larger than the file (multipart framing, base64): never count past the file.

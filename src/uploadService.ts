@@ -7,7 +7,7 @@ import { UploadError } from './core/errors';
 import type { UploadHistory } from './core/history';
 import { settleUpload } from './core/outcome';
 import { fileNameFromUrl, uploadPathFor } from './core/naming';
-import { mapConcurrent } from './core/pool';
+import { batchWorkers, mapConcurrent } from './core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
 import { readProxySettings, type KieConfig } from './config';
 
@@ -31,7 +31,7 @@ export class UploadService implements vscode.Disposable {
   constructor(private readonly deps: UploadServiceDeps) {}
 
   uploadFiles(uris: readonly vscode.Uri[], options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome[]> {
-    return mapConcurrent(uris, this.deps.getConfig().maxConcurrentUploads, (uri) => this.uploadFile(uri, options, controls));
+    return mapConcurrent(uris, batchWorkers(this.deps.getConfig().maxConcurrentUploads), (uri) => this.uploadFile(uri, options, controls));
   }
 
   uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
@@ -160,6 +160,7 @@ export class UploadService implements vscode.Disposable {
         retentionHours: config.retentionHours,
         retry: { maxRetries: config.maxRetries },
         proxy: proxyUrl ? { url: proxyUrl, strictSSL: http.strictSSL } : undefined,
+        maxRequests: config.maxConcurrentUploads,
       },
       { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
     );

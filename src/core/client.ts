@@ -7,6 +7,7 @@ import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSourc
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError, errorCodeForStatus } from './errors';
 import { mimeTypeFor } from './mime';
+import { Gate } from './pool';
 import { asObject, normalizeUploadResponse, serviceMessage, throwIfEnvelopeFailed } from './response';
 import { defaultRetryPolicy, parseRetryAfter, withRetries, type RetryPolicy, type Sleep } from './retry';
 import { nullLogger, type Logger, type ProgressListener, type UploadMethod, type UploadOptions, type UploadRecord } from './types';
@@ -32,6 +33,11 @@ export interface ClientSettings {
   timeouts?: Partial<Timeouts>;
   /** A proxy for the API requests (VS Code's http.proxy or HTTPS_PROXY, already resolved for the base URL). */
   proxy?: { url: string; strictSSL: boolean };
+  /**
+   * Upload requests sent at once (kieUpload.maxConcurrentUploads); more wait, already prepared,
+   * and go out as others end. A retry's back-off waits outside. Default: no limit.
+   */
+  maxRequests?: number;
 }
 
 /** What the client needs from its host (the editor, or a test). */
@@ -62,6 +68,7 @@ export class KieClient {
   private readonly timeouts: Timeouts;
   private readonly logger: Logger;
   private ownAgent?: Dispatcher;
+  private readonly gate: Gate;
 
   constructor(
     private readonly settings: ClientSettings,
@@ -71,6 +78,7 @@ export class KieClient {
     this.retry = { ...defaultRetryPolicy, ...settings.retry };
     this.timeouts = { ...defaultTimeouts, ...settings.timeouts };
     this.logger = deps.logger ?? nullLogger;
+    this.gate = new Gate(settings.maxRequests ?? Infinity);
   }
 
   /** Uploads a local file, by default through the stream endpoint. `source` is what the record remembers. */
@@ -216,7 +224,12 @@ export class KieClient {
     }
   }
 
-  private async attempt(path: string, body: RequestBody, apiKey: string, controls: UploadControls, attempt: number): Promise<Record<string, unknown>> {
+  private attempt(path: string, body: RequestBody, apiKey: string, controls: UploadControls, attempt: number): Promise<Record<string, unknown>> {
+    return this.gate.run(() => this.exchange(path, body, apiKey, controls, attempt), controls.signal, cancelledError);
+  }
+
+  /** One request and its answer. */
+  private async exchange(path: string, body: RequestBody, apiKey: string, controls: UploadControls, attempt: number): Promise<Record<string, unknown>> {
     if (controls.signal?.aborted) {
       throw cancelledError();
     }

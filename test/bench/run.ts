@@ -292,7 +292,7 @@ async function p3(emulator: EmulatorProcess, files: Files): Promise<Section> {
     rows: [
       {
         id: 'P3',
-        what: `200 files × 64 KiB, 20 ms server latency, ${DEFAULT_CONCURRENCY} at a time (mapConcurrent)`,
+        what: `200 files × 64 KiB, 20 ms server latency, ${DEFAULT_CONCURRENCY} requests at a time`,
         measured: ms(poolMs),
         comparedWith: `one await per file: ${ms(seqMs)} (${ms(perFile)} per file); ${2 * DEFAULT_CONCURRENCY} at a time: ${ms(concurrent8?.ms)} = ${ratio(seqMs / (concurrent8?.ms ?? NaN))}, ${inFlight8} in flight`,
         figure: `${ratio(speedup, 3)} faster`,
@@ -310,7 +310,7 @@ async function p3(emulator: EmulatorProcess, files: Files): Promise<Section> {
       },
     ],
     notes: [
-      `P3: one KieClient per process, the same 200 files either \`for (const f of files) await client.uploadFile(f)\` or \`mapConcurrent(files, ${DEFAULT_CONCURRENCY}, f => client.uploadFile(f))\` (the runner UploadService uses with kieUpload.maxConcurrentUploads); 2 rounds each, median. In-flight requests are the emulator's own count (stats.maxInFlight). With ${DEFAULT_CONCURRENCY} requests at a time the speed-up cannot exceed ${DEFAULT_CONCURRENCY}.0×: each file still costs its own 20 ms plus ${ms(perFile - 20)} of work, and only the waiting overlaps fully.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+      `P3: one KieClient per process, the same 200 files either \`for (const f of files) await client.uploadFile(f)\` (a client without a request limit) or as UploadService runs a batch: a client with \`maxRequests: ${DEFAULT_CONCURRENCY}\` (kieUpload.maxConcurrentUploads) and \`mapConcurrent(files, batchWorkers(${DEFAULT_CONCURRENCY}), f => client.uploadFile(f))\`, so that ${DEFAULT_CONCURRENCY} more uploads prepare (open, size, build the body) and finish (read the answer) while ${DEFAULT_CONCURRENCY} requests are out; 2 rounds each, median. In-flight requests are the emulator's own count (stats.maxInFlight). Sequentially each file costs ${ms(perFile)}: the 20 ms latency plus the work of both sides; the speed-up passes ${DEFAULT_CONCURRENCY}× only when the work outside the requests overlaps too.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
     ],
   };
 }

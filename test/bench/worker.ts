@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { fetch, FormData, request } from 'undici';
 import { base64JsonBody, fileSource } from '../../src/core/bodies';
 import { KieClient } from '../../src/core/client';
-import { mapConcurrent } from '../../src/core/pool';
+import { batchWorkers, mapConcurrent } from '../../src/core/pool';
 import { liveMemory, MiB, openFiles, PeakProbe, sampleMemory } from './proc';
 
 export interface UploadTarget {
@@ -60,8 +60,8 @@ export interface StepUsage {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-function client(target: UploadTarget): KieClient {
-  return new KieClient({ baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 } }, { getApiKey: () => target.key });
+function client(target: UploadTarget, maxRequests?: number): KieClient {
+  return new KieClient({ baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 }, maxRequests }, { getApiKey: () => target.key });
 }
 
 async function measure(step: () => Promise<Record<string, unknown> | void>): Promise<WorkerResult> {
@@ -153,15 +153,16 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
       });
     }
     case 'batch': {
-      const engine = client(spec);
       const concurrency = spec.concurrency;
+      // As UploadService runs a batch: maxConcurrentUploads requests at once, as many more preparing.
+      const engine = client(spec, concurrency === 'sequential' ? undefined : concurrency);
       const result = await measure(async () => {
         if (concurrency === 'sequential') {
           for (const file of spec.files) {
             await engine.uploadFile(file);
           }
         } else {
-          await mapConcurrent(spec.files, concurrency, (file) => engine.uploadFile(file));
+          await mapConcurrent(spec.files, batchWorkers(concurrency), (file) => engine.uploadFile(file));
         }
         return { files: spec.files.length };
       });

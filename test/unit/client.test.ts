@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { base64JsonBody, fileSource } from '../../src/core/bodies';
 import { KieClient, type ClientSettings, type ClientDeps } from '../../src/core/client';
 import { UploadError } from '../../src/core/errors';
+import { batchWorkers, mapConcurrent } from '../../src/core/pool';
 import type { ErrorCode, UploadRecord } from '../../src/core/types';
 import { startEmulator, type Emulator } from '../emulator/server';
 
@@ -278,6 +279,32 @@ describe('KieClient against the emulator', function () {
         new RegExp(`127\\.0\\.0\\.1:${port}.*refused`),
       );
       assert.equal(sleeps.length, 2);
+    });
+  });
+
+  describe('requests at once (kieUpload.maxConcurrentUploads)', () => {
+    it('sends at most maxRequests at a time while a batch prepares more, and uploads them all', async () => {
+      emulator.faults.latencyMs = 15;
+      const paths = await Promise.all(Array.from({ length: 12 }, (_, i) => file(`batch-${i}.txt`, `file ${i}`)));
+      const engine = client({ maxRequests: 3 });
+      const records = await mapConcurrent(paths, batchWorkers(3), (path) => engine.uploadFile(path));
+      assert.deepEqual(records.map((record) => record.fileName), paths.map((path) => path.slice(dir.length + 1)));
+      assert.equal(emulator.stats.maxInFlight, 3, 'requests in flight at the emulator');
+      assert.equal(emulator.listFiles().length, 12);
+    });
+
+    it('an upload cancelled while it waits for its turn never reaches the service', async () => {
+      emulator.faults.latencyMs = 200;
+      const engine = client({ maxRequests: 1 });
+      const first = engine.uploadFile(await file('first.txt', 'first'));
+      const controller = new AbortController();
+      const second = engine.uploadFile(await file('second.txt', 'second'), {}, { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      controller.abort();
+      await expectFailure(second, 'cancelled');
+      await first;
+      assert.deepEqual(emulator.listFiles().map((stored) => stored.fileName), ['first.txt']);
+      assert.equal(emulator.stats.maxInFlight, 1);
     });
   });
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mapConcurrent } from '../../src/core/pool';
+import { Gate, mapConcurrent } from '../../src/core/pool';
 
 describe('mapConcurrent', () => {
   it('never runs more than the limit at once, and keeps results in input order', async () => {
@@ -20,5 +20,49 @@ describe('mapConcurrent', () => {
   it('copes with an empty list and with a limit above the item count', async () => {
     assert.deepEqual(await mapConcurrent([], 4, async () => 1), []);
     assert.deepEqual(await mapConcurrent([1, 2], 10, async (x) => x + 1), [2, 3]);
+  });
+});
+
+describe('Gate', () => {
+  it('lets at most its limit in at once, and the others in the order they came', async () => {
+    const gate = new Gate(2);
+    let inside = 0;
+    let peak = 0;
+    const entered: number[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        gate.run(async () => {
+          entered.push(i);
+          inside++;
+          peak = Math.max(peak, inside);
+          await new Promise((resolve) => setTimeout(resolve, (i * 3) % 4));
+          inside--;
+        }),
+      ),
+    );
+    assert.equal(peak, 2);
+    assert.deepEqual(entered, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('a waiter whose signal aborts leaves the queue with the given error and takes no place', async () => {
+    const gate = new Gate(1);
+    let release!: () => void;
+    const holder = gate.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const controller = new AbortController();
+    const ran: string[] = [];
+    const cancelled = gate.run(async () => void ran.push('cancelled'), controller.signal, () => new Error('stopped'));
+    const next = gate.run(async () => void ran.push('next'));
+    controller.abort();
+    await assert.rejects(cancelled, /stopped/);
+    release();
+    await Promise.all([holder, next]);
+    assert.deepEqual(ran, ['next']);
+    await assert.rejects(gate.run(async () => 1, controller.signal, () => new Error('already')), /already/);
+  });
+
+  it('lets the next in when a task fails', async () => {
+    const gate = new Gate(1);
+    await assert.rejects(gate.run(async () => Promise.reject(new Error('boom'))), /boom/);
+    assert.equal(await gate.run(async () => 'after'), 'after');
   });
 });
