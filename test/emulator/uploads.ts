@@ -4,9 +4,10 @@
  * On failure a stager removes whatever it wrote and throws (an ApiError for the client's mistakes).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { readBase64Request } from './base64Json';
 import { readJsonObject, streamToFile } from './body';
 import { FileWriter } from './fileWriter';
 import { ApiError } from './http';
@@ -164,59 +165,35 @@ function parseForm(ctx: StageContext): Promise<{ fields: Map<string | undefined,
 // ---------------------------------------------------------------------------------------------
 // /api/file-base64-upload (application/json)
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 export const stageBase64: Stager = async (ctx) => {
-  const json = await readJsonObject(ctx.body, ctx.limits.maxJsonBytes);
-  const uploadPath = checkUploadPath(json.uploadPath);
-  const explicitName = checkFileName(json.fileName);
-  const { bytes, mimeType } = decodeBase64Data(json.base64Data, ctx.limits.maxBase64Bytes);
-  const fileName = explicitName ?? randomFileName(undefined, mimeType);
-  const tempPath = ctx.store.newTempPath();
-  await writeFile(tempPath, bytes, { flag: 'wx' });
-  return {
-    tempPath,
-    fileSize: bytes.length,
-    uploadPath,
-    fileName,
-    originalName: fileName,
-    mimeType: chooseMimeType(mimeType, fileName),
-  };
-};
-
-/**
- * Decodes plain base64 or a `data:<mime>;base64,<data>` URL, strictly: Node's own decoder
- * silently skips bad characters, which would hide client bugs. Line breaks and other
- * whitespace (as wrapped by MIME encoders) are tolerated; the padding must be right.
- */
-export function decodeBase64Data(value: unknown, maxBytes?: number): { bytes: Buffer; mimeType?: string } {
-  if (typeof value !== 'string' || value === '') {
-    throw new ApiError(400, 'base64Data is required');
-  }
-  let payload = value;
-  let mimeType: string | undefined;
-  if (value.startsWith('data:')) {
-    const comma = value.indexOf(',');
-    const params = value.slice('data:'.length, comma).split(';');
-    if (comma < 0 || params.pop()?.toLowerCase() !== 'base64') {
-      throw new ApiError(400, 'base64Data is a data URL but not of the form data:<mime>;base64,<data>');
+  const { members, base64 } = await readBase64Request(ctx.body, {
+    maxJsonBytes: ctx.limits.maxJsonBytes,
+    maxBase64Bytes: ctx.limits.maxBase64Bytes,
+    newFilePath: () => ctx.store.newTempPath(),
+  });
+  try {
+    const uploadPath = checkUploadPath(members.get('uploadPath'));
+    const explicitName = checkFileName(members.get('fileName'));
+    if ('error' in base64) {
+      throw base64.error;
     }
-    mimeType = params[0] || undefined;
-    payload = value.slice(comma + 1);
+    const { tempPath, size, mimeType } = base64.file;
+    const fileName = explicitName ?? randomFileName(undefined, mimeType);
+    return {
+      tempPath,
+      fileSize: size,
+      uploadPath,
+      fileName,
+      originalName: fileName,
+      mimeType: chooseMimeType(mimeType, fileName),
+    };
+  } catch (err) {
+    if ('file' in base64) {
+      await rm(base64.file.tempPath, { force: true });
+    }
+    throw err;
   }
-  if (/\s/.test(payload)) {
-    payload = payload.replace(/\s+/g, '');
-  }
-  if (payload.length === 0 || payload.length % 4 !== 0 || !BASE64.test(payload)) {
-    throw new ApiError(400, 'base64Data is not valid base64 (bad characters or padding)');
-  }
-  const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
-  const size = (payload.length / 4) * 3 - padding;
-  if (maxBytes !== undefined && size > maxBytes) {
-    throw new ApiError(400, `Decoded file is ${size} bytes; the limit is ${maxBytes} bytes`);
-  }
-  return { bytes: Buffer.from(payload, 'base64'), mimeType };
-}
+};
 
 // ---------------------------------------------------------------------------------------------
 // /api/file-url-upload (application/json)
