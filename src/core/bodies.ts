@@ -23,9 +23,12 @@ export interface ByteSource {
 // beside the copies themselves: 2 MiB took about a fifth less CPU than 1 MiB, 4 MiB no less than 2.
 // It must stay far above a socket's writableHighWaterMark (16 KiB, 64 KiB from Node 22): see fileChunks.
 const STREAM_CHUNK = 2 * 1024 * 1024;
-// A multiple of 3, so that every chunk but the last encodes to base64 without padding; small, so
-// that few chunks are alive at once while the socket drains.
-const BASE64_CHUNK = 3 * 16 * 1024;
+// Multiples of 3, so that every piece but the last encodes to base64 without padding. The file is
+// read 192 KiB at a time into the two reused buffers (few thread-pool hops, no fresh memory) and
+// handed to the socket as 64 KiB strings, small enough for V8's young generation: measured on a
+// 10 MiB file, 1.1-1.2x the stream upload's time and +13 MiB, where 48 KiB reads took 1.6x.
+const BASE64_CHUNK = 3 * 64 * 1024;
+const BASE64_PIECE = 3 * 16 * 1024;
 
 export function fileSource(path: string, size: number): ByteSource {
   return {
@@ -169,8 +172,8 @@ export async function* base64Chunks(chunks: AsyncIterable<Uint8Array>): AsyncIte
   for await (const chunk of chunks) {
     const bytes = carry.byteLength ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const whole = bytes.byteLength - (bytes.byteLength % 3);
-    if (whole > 0) {
-      yield bytes.toString('base64', 0, whole);
+    for (let start = 0; start < whole; start += BASE64_PIECE) {
+      yield bytes.toString('base64', start, Math.min(whole, start + BASE64_PIECE));
     }
     carry = Buffer.from(bytes.subarray(whole));
   }

@@ -57,6 +57,22 @@ describe('request bodies', () => {
     }
   });
 
+  it('encodes a file read from disk in reused buffers to exactly its own base64', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'kie-body-'));
+    try {
+      for (const size of [196_608 * 2, 196_608 * 3 + 1, 700_001]) {
+        const path = join(dir, `random-${size}.bin`);
+        const data = randomBytes(size);
+        await fs.writeFile(path, data);
+        const bytes = await collect(base64JsonBody(fileSource(path, size), 'application/octet-stream', { uploadPath: 'p' }));
+        const json = JSON.parse(bytes.toString('utf8'));
+        assert.ok(Buffer.from(json.base64Data.slice('data:application/octet-stream;base64,'.length), 'base64').equals(data), `size ${size}`);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('streams a multipart body from disk with an exact Content-Length and the documented fields', async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'kie-body-'));
     try {
