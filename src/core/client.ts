@@ -7,7 +7,7 @@ import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSourc
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError, errorCodeForStatus } from './errors';
 import { mimeTypeFor } from './mime';
-import { Gate } from './pool';
+import { Gate, type Turn } from './pool';
 import { asObject, normalizeUploadResponse, serviceMessage, throwIfEnvelopeFailed } from './response';
 import { defaultRetryPolicy, parseRetryAfter, withRetries, type RetryPolicy, type Sleep } from './retry';
 import { nullLogger, type Logger, type ProgressListener, type UploadMethod, type UploadOptions, type UploadRecord } from './types';
@@ -82,7 +82,11 @@ export class KieClient {
   }
 
   /** Uploads a local file, by default through the stream endpoint. `source` is what the record remembers. */
-  async uploadFile(path: string, options: UploadOptions = {}, controls: UploadControls = {}, source = path): Promise<UploadRecord> {
+  uploadFile(path: string, options: UploadOptions = {}, controls: UploadControls = {}, source = path): Promise<UploadRecord> {
+    return this.inTurn((turn) => this.uploadFileInTurn(turn, path, options, controls, source));
+  }
+
+  private async uploadFileInTurn(turn: Turn, path: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
     const uploadPath = this.uploadPathFor(options);
     const fileName = sanitizeFileName(options.fileName ?? basename(path));
     const method = options.method ?? 'stream';
@@ -90,11 +94,15 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(fileSource(path, size), { fileName, uploadPath, method, source }, controls);
+    return this.sendBytes(fileSource(path, size), { fileName, uploadPath, method, source }, controls, turn);
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */
-  async uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}, source = 'data'): Promise<UploadRecord> {
+  uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}, source = 'data'): Promise<UploadRecord> {
+    return this.inTurn(async (turn) => this.uploadDataInTurn(turn, data, fileName, options, controls, source));
+  }
+
+  private uploadDataInTurn(turn: Turn, data: Uint8Array, fileName: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
     const uploadPath = this.uploadPathFor(options);
     const name = sanitizeFileName(options.fileName ?? fileName);
     const method = options.method ?? 'base64';
@@ -104,18 +112,22 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(data.byteLength, name);
     }
-    return this.sendBytes(memorySource(data), { fileName: name, uploadPath, method, source }, controls);
+    return this.sendBytes(memorySource(data), { fileName: name, uploadPath, method, source }, controls, turn);
   }
 
   /** Asks the service to fetch a public http(s) URL itself; this side never downloads it. */
-  async uploadUrl(fileUrl: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadRecord> {
+  uploadUrl(fileUrl: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadRecord> {
+    return this.inTurn((turn) => this.uploadUrlInTurn(turn, fileUrl, options, controls));
+  }
+
+  private async uploadUrlInTurn(turn: Turn, fileUrl: string, options: UploadOptions, controls: UploadControls): Promise<UploadRecord> {
     const url = validateRemoteUrl(fileUrl);
     const uploadPath = this.uploadPathFor(options);
     const fileName = options.fileName === undefined ? undefined : sanitizeFileName(options.fileName);
     const fields: Record<string, string> = { fileUrl: url, uploadPath, ...(fileName ? { fileName } : {}) };
     const json = Buffer.from(JSON.stringify(fields));
     const body: RequestBody = { contentType: 'application/json', contentLength: json.byteLength, chunks: async function* () { yield json; } };
-    const envelope = await this.post(ENDPOINTS.url, () => body, controls);
+    const envelope = await this.post(ENDPOINTS.url, () => body, controls, turn);
     return normalizeUploadResponse(envelope, {
       ...this.responseDefaults(),
       method: 'url',
@@ -175,6 +187,7 @@ export class KieClient {
     bytes: ByteSource,
     target: { fileName: string; uploadPath: string; method: Exclude<UploadMethod, 'url'>; source: string },
     controls: UploadControls,
+    turn: Turn,
   ): Promise<UploadRecord> {
     const mimeType = mimeTypeFor(target.fileName);
     const fields = { uploadPath: target.uploadPath, fileName: target.fileName };
@@ -182,7 +195,7 @@ export class KieClient {
       target.method === 'stream'
         ? () => multipartBody(bytes, { name: target.fileName, type: mimeType }, fields)
         : () => base64JsonBody(bytes, mimeType, fields);
-    const envelope = await this.post(ENDPOINTS[target.method], makeBody, controls);
+    const envelope = await this.post(ENDPOINTS[target.method], makeBody, controls, turn);
     return normalizeUploadResponse(envelope, {
       ...this.responseDefaults(),
       method: target.method,
@@ -194,8 +207,25 @@ export class KieClient {
     });
   }
 
-  /** POSTs a body (made afresh per attempt) with retries; resolves with the successful envelope. */
-  private async post(path: string, makeBody: () => RequestBody, controls: UploadControls): Promise<Record<string, unknown>> {
+  /**
+   * Takes the upload's place among the requests now, in call order, and gives it up when the upload
+   * ends: the requests of a batch go out in the order the batch gave them, however long each one
+   * takes to prepare (open and size a file).
+   */
+  private async inTurn<T>(work: (turn: Turn) => Promise<T>): Promise<T> {
+    const turn = this.gate.reserve();
+    try {
+      return await work(turn);
+    } finally {
+      turn.release();
+    }
+  }
+
+  /**
+   * POSTs a body (made afresh per attempt) with retries; resolves with the successful envelope. The
+   * first attempt uses the upload's turn; a retry queues again after its back-off.
+   */
+  private async post(path: string, makeBody: () => RequestBody, controls: UploadControls, turn: Turn): Promise<Record<string, unknown>> {
     const apiKey = await this.deps.getApiKey();
     if (!apiKey) {
       throw new UploadError('no-api-key', 'No API key is set. Run "Kie File Upload: Set API Key" first.');
@@ -206,7 +236,7 @@ export class KieClient {
         this.retry,
         (attempt) => {
           attempts = attempt;
-          return this.attempt(path, makeBody(), apiKey, controls, attempt);
+          return (attempt === 1 ? turn : this.gate.reserve()).run(() => this.exchange(path, makeBody(), apiKey, controls, attempt), controls.signal, cancelledError);
         },
         {
           signal: controls.signal,
@@ -222,10 +252,6 @@ export class KieClient {
       }
       throw error;
     }
-  }
-
-  private attempt(path: string, body: RequestBody, apiKey: string, controls: UploadControls, attempt: number): Promise<Record<string, unknown>> {
-    return this.gate.run(() => this.exchange(path, body, apiKey, controls, attempt), controls.signal, cancelledError);
   }
 
   /** One request and its answer. */

@@ -293,6 +293,16 @@ describe('KieClient against the emulator', function () {
       assert.equal(emulator.listFiles().length, 12);
     });
 
+    it('sends uploads in the order they were started at maxRequests 1, whatever each takes to prepare', async () => {
+      const engine = client({ maxRequests: 1 });
+      const names = Array.from({ length: 8 }, (_, i) => `ordered-${i}.txt`);
+      const paths = await Promise.all(names.map((name) => file(name, name)));
+      // Bytes in memory are ready at once; a file is sized on disk first.
+      await Promise.all(names.map((name, i) => (i % 2 ? engine.uploadData(Buffer.from(name), name) : engine.uploadFile(paths[i]))));
+      assert.deepEqual(emulator.listFiles().map((stored) => stored.fileName), names);
+      assert.equal(emulator.stats.maxInFlight, 1);
+    });
+
     it('an upload cancelled while it waits for its turn never reaches the service', async () => {
       emulator.faults.latencyMs = 200;
       const engine = client({ maxRequests: 1 });

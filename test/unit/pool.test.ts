@@ -60,6 +60,31 @@ describe('Gate', () => {
     await assert.rejects(gate.run(async () => 1, controller.signal, () => new Error('already')), /already/);
   });
 
+  it('lets turns in by the order they were taken, not by when they became ready; an unused turn given up lets the next in', async () => {
+    const gate = new Gate(1);
+    const entered: string[] = [];
+    const first = gate.reserve();
+    const second = gate.reserve();
+    const third = gate.reserve();
+    const secondRan = second.run(async () => void entered.push('second'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(entered.length, 0, 'the second waits for the first, though there is room and it is ready');
+    const firstRan = first.run(async () => void entered.push('first'));
+    await Promise.all([firstRan, secondRan]);
+    assert.deepEqual(entered, ['first', 'second']);
+    const fourth = gate.reserve().run(async () => void entered.push('fourth'));
+    third.release();
+    await fourth;
+    assert.deepEqual(entered, ['first', 'second', 'fourth']);
+  });
+
+  it('without a limit, whoever is ready goes', async () => {
+    const gate = new Gate(Infinity);
+    const slow = gate.reserve();
+    assert.equal(await gate.reserve().run(async () => 'fast'), 'fast');
+    slow.release();
+  });
+
   it('lets the next in when a task fails', async () => {
     const gate = new Gate(1);
     await assert.rejects(gate.run(async () => Promise.reject(new Error('boom'))), /boom/);
