@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { copyToClipboard, reportClipboardFailure } from './clipboard';
 import type { UploadControls } from './core/client';
 import { batchWorkers, mapConcurrent } from './core/pool';
 import type { UploadOutcome, UploadRecord } from './core/types';
@@ -117,9 +118,8 @@ export class UploadFlow {
   private async afterUpload(records: readonly UploadRecord[], options: FlowOptions): Promise<void> {
     const links = records.map((record) => record.url).join('\n');
     const action = this.deps.getConfig().afterUpload;
-    if (action === 'copyLink') {
-      await vscode.env.clipboard.writeText(links);
-    } else if (action === 'insertMarkdownLink') {
+    const copied = action === 'copyLink' && (await copyToClipboard(links));
+    if (action === 'insertMarkdownLink') {
       await insertLinks(records);
     }
     const what = records.length === 1 ? records[0].fileName : vscode.l10n.t('{0} files', records.length);
@@ -127,13 +127,15 @@ export class UploadFlow {
     const insert = vscode.l10n.t('Insert Link');
     const open = vscode.l10n.t('Open');
     const message =
-      action === 'copyLink'
+      copied
         ? vscode.l10n.t('Uploaded {0}. The link is copied to the clipboard.', what)
         : vscode.l10n.t('Uploaded {0}.', what);
     const buttons = action === 'ask' && options.interactive && vscode.window.activeTextEditor ? [copy, insert, open] : [copy, open];
     const choice = await vscode.window.showInformationMessage(message, ...buttons);
     if (choice === copy) {
-      await vscode.env.clipboard.writeText(links);
+      if (!(await copyToClipboard(links))) {
+        reportClipboardFailure(links);
+      }
     } else if (choice === insert) {
       await insertLinks(records);
     } else if (choice === open) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { copyToClipboard, reportClipboardFailure } from '../clipboard';
 import type { UploadHistory } from '../core/history';
 import { markdownLink } from '../core/links';
 import type { UploadRecord } from '../core/types';
@@ -30,7 +31,10 @@ abstract class CopyCommand extends HistoryItemCommand<string> {
 
   protected async run(records: UploadRecord[]): Promise<string> {
     const text = records.map((record) => this.text(record)).join('\n');
-    await vscode.env.clipboard.writeText(text);
+    if (!(await copyToClipboard(text))) {
+      reportClipboardFailure(text);
+      return text;
+    }
     const expired = records.filter((record) => Date.parse(record.expiresAt) <= Date.now());
     if (expired.length > 0) {
       void vscode.window.showWarningMessage(

@@ -98,7 +98,11 @@ export async function runExplorerUploadUiTest(vsix: string, log: (line: string) 
       await page.locator(SEL.activityItem('Kie Uploads')).click();
       const row = page.locator(SEL.viewRow('diagram.png'));
       await row.click({ button: 'right' });
-      await page.locator(SEL.menuItem('Insert Link into Editor')).click();
+      // As in the Explorer: a menu item clicked the moment it appears may not take the click.
+      const item = page.locator(SEL.menuItem('Insert Link into Editor'));
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.hover();
+      await item.click();
       // The link goes in at the cursor, as an image link to the uploaded file.
       await lines.filter({ hasText: /!\[diagram\]\(http:\/\/127\.0\.0\.1:\d+\/\S*diagram\.png\)/ }).waitFor({ state: 'visible', timeout: 10_000 });
       await screenshot(page, 'markdown-insert.png');
