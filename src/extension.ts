@@ -33,10 +33,12 @@ import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
 import { UploadStatus } from './uploadStatus';
 import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
+import { configureMessages } from './engineLoader';
 
 const HISTORY_KEY = 'kieUpload.history';
 
 export function activate(context: vscode.ExtensionContext): KieUploadApi {
+  configureMessages();
   const testing = context.extensionMode === vscode.ExtensionMode.Test ? createTestingHandle(context) : undefined;
   const channel = vscode.window.createOutputChannel('Kie File Upload', { log: true });
   const logger = new RedactingLogger(channel, testing && ((line) => testing.logLines.push(line)));

@@ -10,6 +10,7 @@ import { fileNameFromUrl, uploadPathFor } from './core/naming';
 import { batchWorkers, mapConcurrent } from './core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
 import { readProxySettings, type KieConfig } from './config';
+import { loadEngine } from './engineLoader';
 
 export interface UploadServiceDeps {
   getConfig: () => KieConfig;
@@ -150,7 +151,7 @@ export class UploadService implements vscode.Disposable {
 
   private async createClient(): Promise<KieClient> {
     const config = this.deps.getConfig();
-    const { KieClient, proxyFor } = await import('./core/engine');
+    const { KieClient, proxyFor } = await loadEngine();
     const http = readProxySettings();
     const proxyUrl = proxyFor(config.baseUrl, { setting: http.proxy, settingNoProxy: http.noProxy, env: process.env });
     return new KieClient(

@@ -12,6 +12,7 @@ import { asObject, normalizeUploadResponse, serviceMessage, throwIfEnvelopeFaile
 import { defaultRetryPolicy, parseRetryAfter, withRetries, type RetryPolicy, type Sleep } from './retry';
 import { nullLogger, type Logger, type ProgressListener, type UploadMethod, type UploadOptions, type UploadRecord } from './types';
 import { checkBase64Size, formatBytes, normalizeUploadPath, sanitizeFileName, validateRemoteUrl } from './validation';
+import * as l10n from '@vscode/l10n';
 
 export interface Timeouts {
   /** TCP/TLS connection set-up. */
@@ -107,7 +108,7 @@ export class KieClient {
     const name = sanitizeFileName(options.fileName ?? fileName);
     const method = options.method ?? 'base64';
     if (!(data instanceof Uint8Array) || data.byteLength === 0) {
-      throw new UploadError('invalid-input', `${name} is empty: there is nothing to upload.`);
+      throw new UploadError('invalid-input', l10n.t('{0} is empty: there is nothing to upload.', name));
     }
     if (method === 'base64') {
       checkBase64Size(data.byteLength, name);
@@ -153,11 +154,11 @@ export class KieClient {
       const response = await request(link, { method: 'GET', signal, dispatcher: this.dispatcher(), headersTimeout: this.timeouts.headersMs, bodyTimeout: this.timeouts.idleMs });
       if (response.statusCode === 404 || response.statusCode === 410) {
         response.body.destroy();
-        throw new UploadError('not-found', 'The file is no longer on the service: it has expired or was replaced.', { status: response.statusCode });
+        throw new UploadError('not-found', l10n.t('The file is no longer on the service: it has expired or was replaced.'), { status: response.statusCode });
       }
       if (response.statusCode !== 200) {
         response.body.destroy();
-        throw new UploadError(errorCodeForStatus(response.statusCode), `The file host answered HTTP ${response.statusCode}.`, { status: response.statusCode });
+        throw new UploadError(errorCodeForStatus(response.statusCode), l10n.t('The file host answered HTTP {0}.', response.statusCode), { status: response.statusCode });
       }
       const total = Number(response.headers['content-length'] ?? 0);
       let received = 0;
@@ -228,7 +229,7 @@ export class KieClient {
   private async post(path: string, makeBody: () => RequestBody, controls: UploadControls, turn: Turn): Promise<Record<string, unknown>> {
     const apiKey = await this.deps.getApiKey();
     if (!apiKey) {
-      throw new UploadError('no-api-key', 'No API key is set. Run "Kie File Upload: Set API Key" first.');
+      throw new UploadError('no-api-key', l10n.t('No API key is set. Run "Kie File Upload: Set API Key" first.'));
     }
     let attempts = 0;
     try {
@@ -248,7 +249,7 @@ export class KieClient {
       );
     } catch (error) {
       if (error instanceof UploadError && error.retryable && attempts > 1) {
-        throw new UploadError(error.code, `${error.message} (gave up after ${attempts} attempts)`, error.details);
+        throw new UploadError(error.code, l10n.t('{0} (gave up after {1} attempts)', error.message, attempts), error.details);
       }
       throw error;
     }
@@ -314,7 +315,7 @@ export class KieClient {
       return new Agent({ connect: { timeout: this.timeouts.connectMs }, keepAliveTimeout: 10_000 });
     }
     if (!URL.canParse(proxy.url) || !/^https?:$/.test(new URL(proxy.url).protocol)) {
-      throw new UploadError('invalid-input', `The proxy "${redactProxy(proxy.url)}" (http.proxy or HTTPS_PROXY) is not an http:// or https:// URL.`);
+      throw new UploadError('invalid-input', l10n.t('The proxy "{0}" (http.proxy or HTTPS_PROXY) is not an http:// or https:// URL.', redactProxy(proxy.url)));
     }
     // undici does not go through Node's http module, so VS Code's own proxy support never sees it.
     this.logger.info(`Using the proxy ${redactProxy(proxy.url)}${proxy.strictSSL ? '' : ' (certificate checks off: http.proxyStrictSSL is false)'}`);
@@ -355,17 +356,17 @@ async function readableFileSize(path: string, label: string): Promise<number> {
     stats = await fs.stat(path);
     await fs.access(path, fsConstants.R_OK);
   } catch (error) {
-    throw new UploadError('not-found', `${label} cannot be read: ${describeFsError(error)}.`, { cause: error });
+    throw new UploadError('not-found', l10n.t('{0} cannot be read: {1}.', label, describeFsError(error)), { cause: error });
   }
   if (stats.isDirectory()) {
-    throw new UploadError('invalid-input', `${label} is a folder; choose the files in it.`);
+    throw new UploadError('invalid-input', l10n.t('{0} is a folder; choose the files in it.', label));
   }
   if (!stats.isFile()) {
     // FIFOs, sockets and devices such as /dev/zero never end or never start.
-    throw new UploadError('invalid-input', `${label} is not a regular file (a device, pipe or socket) and cannot be uploaded.`);
+    throw new UploadError('invalid-input', l10n.t('{0} is not a regular file (a device, pipe or socket) and cannot be uploaded.', label));
   }
   if (stats.size === 0) {
-    throw new UploadError('invalid-input', `${label} is empty (0 bytes): there is nothing to upload.`);
+    throw new UploadError('invalid-input', l10n.t('{0} is empty (0 bytes): there is nothing to upload.', label));
   }
   return stats.size;
 }
@@ -391,7 +392,7 @@ async function readEnvelope(response: Dispatcher.ResponseData): Promise<Record<s
   const text = await readBounded(response.body, MAX_RESPONSE_BYTES);
   if (statusCode >= 300 && statusCode < 400) {
     // Following a redirect could carry the key to another host; the API never needs one.
-    throw new UploadError('protocol', `The service answered with a redirect (HTTP ${statusCode}) to ${String(headers.location ?? 'nowhere')}; check kieUpload.baseUrl.`, {
+    throw new UploadError('protocol', l10n.t('The service answered with a redirect (HTTP {0}) to {1}; check kieUpload.baseUrl.', statusCode, String(headers.location ?? 'nowhere')), {
       status: statusCode,
     });
   }
@@ -404,7 +405,7 @@ async function readEnvelope(response: Dispatcher.ResponseData): Promise<Record<s
     });
   }
   if (!envelope) {
-    throw new UploadError('protocol', `The service's answer was not the expected JSON: ${describeBody(text)}.`, { status: statusCode });
+    throw new UploadError('protocol', l10n.t('The service\'s answer was not the expected JSON: {0}.', describeBody(text)), { status: statusCode });
   }
   throwIfEnvelopeFailed(envelope);
   return envelope;
@@ -426,7 +427,7 @@ async function readBounded(body: Dispatcher.ResponseData['body'], limit: number)
     size += chunk.byteLength;
     if (size > limit) {
       body.destroy();
-      throw new UploadError('protocol', `The service's answer is larger than ${formatBytes(limit)}; it is not an upload result.`);
+      throw new UploadError('protocol', l10n.t('The service\'s answer is larger than {0}; it is not an upload result.', formatBytes(limit)));
     }
     chunks.push(chunk);
   }
@@ -505,21 +506,21 @@ function translateError(
     return cause;
   }
   if (context.idle.fired) {
-    return new UploadError('timeout', `Nothing moved between this computer and ${context.host} for ${context.timeouts.idleMs / 1000} s; the upload was stopped.`, { cause: error });
+    return new UploadError('timeout', l10n.t('Nothing moved between this computer and {0} for {1} s; the upload was stopped.', context.host, context.timeouts.idleMs / 1000), { cause: error });
   }
   const code = errorCode(error);
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new UploadError('timeout', `Could not connect to ${context.host} within ${context.timeouts.connectMs / 1000} s.`, { cause: error });
+      return new UploadError('timeout', l10n.t('Could not connect to {0} within {1} s.', context.host, context.timeouts.connectMs / 1000), { cause: error });
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return new UploadError('timeout', `${context.host} did not answer within ${context.timeouts.headersMs / 1000} s after the upload was sent.`, { cause: error });
+      return new UploadError('timeout', l10n.t('{0} did not answer within {1} s after the upload was sent.', context.host, context.timeouts.headersMs / 1000), { cause: error });
     case 'UND_ERR_BODY_TIMEOUT':
-      return new UploadError('timeout', `${context.host} stopped sending its answer for ${context.timeouts.idleMs / 1000} s.`, { cause: error });
+      return new UploadError('timeout', l10n.t('{0} stopped sending its answer for {1} s.', context.host, context.timeouts.idleMs / 1000), { cause: error });
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
-      return new UploadError('invalid-input', 'The file changed size while it was being uploaded; upload it again.', { cause: error });
+      return new UploadError('invalid-input', l10n.t('The file changed size while it was being uploaded; upload it again.'), { cause: error });
   }
   const reason = (code && NETWORK_CODES[code]) ?? (error as Error)?.message ?? String(error);
-  return new UploadError('network', `Could not reach ${context.host}: ${reason}.`, { cause: error });
+  return new UploadError('network', l10n.t('Could not reach {0}: {1}.', context.host, reason), { cause: error });
 }
 
 /** An UploadError raised inside the body stream (a file that vanished mid-read), wrapped by undici. */

@@ -1,4 +1,5 @@
 import { UploadError } from './errors';
+import * as l10n from '@vscode/l10n';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
@@ -16,19 +17,19 @@ export function validateBaseUrl(input: string): string {
   try {
     url = new URL(String(input ?? '').trim());
   } catch {
-    throw new UploadError('invalid-input', `kieUpload.baseUrl "${input}" is not a valid URL.`);
+    throw new UploadError('invalid-input', l10n.t('kieUpload.baseUrl "{0}" is not a valid URL.', input));
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new UploadError(
       'invalid-input',
-      `kieUpload.baseUrl uses http:// for ${url.hostname}: the API key would travel unencrypted. Use https://, or http:// only for a local emulator on 127.0.0.1.`,
+      l10n.t('kieUpload.baseUrl uses http:// for {0}: the API key would travel unencrypted. Use https://, or http:// only for a local emulator on 127.0.0.1.', url.hostname),
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UploadError('invalid-input', `kieUpload.baseUrl must be an https:// URL, not ${url.protocol}.`);
+    throw new UploadError('invalid-input', l10n.t('kieUpload.baseUrl must be an https:// URL, not {0}.', url.protocol));
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new UploadError('invalid-input', 'kieUpload.baseUrl must not contain credentials, a query or a fragment.');
+    throw new UploadError('invalid-input', l10n.t('kieUpload.baseUrl must not contain credentials, a query or a fragment.'));
   }
   return url.href.replace(/\/+$/, '');
 }

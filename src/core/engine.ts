@@ -3,6 +3,13 @@
  * which the extension loads on its first upload: undici, the MIME tables and the multipart
  * encoder cost nothing at activation.
  */
+import { config } from '@vscode/l10n';
+
 export { KieClient } from './client';
 export { mimeExtension } from './mime';
 export { proxyFor } from './proxy';
+
+/** Translations for the engine's messages: the editor's l10n bundle for its display language. */
+export function useTranslations(contents: Record<string, string>): void {
+  config({ contents });
+}

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './types';
+import * as l10n from '@vscode/l10n';
 
 /** Marks every UploadError, whichever copy of this module made it (see `Symbol.hasInstance`). */
 const BRAND: unique symbol = Symbol.for('kieUpload.UploadError');
@@ -38,7 +39,7 @@ export function isUploadError(value: unknown): value is UploadError {
 }
 
 export function cancelledError(): UploadError {
-  return new UploadError('cancelled', 'The upload was cancelled.');
+  return new UploadError('cancelled', l10n.t('The upload was cancelled.'));
 }
 
 /** Maps an HTTP status (or an envelope `code`) to the error kind the user is shown. */

@@ -1,5 +1,6 @@
 import { UploadError, errorCodeForStatus } from './errors';
 import type { UploadMethod, UploadRecord } from './types';
+import * as l10n from '@vscode/l10n';
 
 /** What the client knew before the service answered, used where the response is silent. */
 export interface ResponseContext {
@@ -21,19 +22,19 @@ export interface ResponseContext {
 export function normalizeUploadResponse(body: unknown, context: ResponseContext): UploadRecord {
   const envelope = asObject(body);
   if (!envelope) {
-    throw new UploadError('protocol', 'The service answered with something other than a JSON object.');
+    throw new UploadError('protocol', l10n.t('The service answered with something other than a JSON object.'));
   }
   throwIfEnvelopeFailed(envelope);
   const data = asObject(envelope.data);
   if (!data) {
-    throw new UploadError('protocol', 'The service reported success but sent no file details.');
+    throw new UploadError('protocol', l10n.t('The service reported success but sent no file details.'));
   }
 
   const downloadUrl = httpUrl(data.downloadUrl);
   const fileUrl = httpUrl(data.fileUrl);
   const url = fileUrl ?? downloadUrl;
   if (!url) {
-    throw new UploadError('protocol', 'The service reported success but sent no link to the file.');
+    throw new UploadError('protocol', l10n.t('The service reported success but sent no link to the file.'));
   }
   const filePath = text(data.filePath);
   const fileName = text(data.fileName) ?? context.requestedFileName ?? lastSegment(url);
@@ -67,7 +68,7 @@ export function throwIfEnvelopeFailed(envelope: Record<string, unknown>): void {
   }
   const message = serviceMessage(envelope) ?? 'The service reported a failure without a reason.';
   if (code === 401 || code === 403) {
-    throw new UploadError('unauthorized', `The service rejected the API key (code ${code}): ${message}`, { status: code });
+    throw new UploadError('unauthorized', l10n.t('The service rejected the API key (code {0}): {1}', code, message), { status: code });
   }
   if (code !== undefined && code !== 200) {
     throw new UploadError(errorCodeForStatus(code), message, { status: code });
@@ -75,7 +76,7 @@ export function throwIfEnvelopeFailed(envelope: Record<string, unknown>): void {
   if (envelope.success === false) {
     throw new UploadError('bad-request', message);
   }
-  throw new UploadError('protocol', 'The service answered without saying whether the upload succeeded.');
+  throw new UploadError('protocol', l10n.t('The service answered without saying whether the upload succeeded.'));
 }
 
 /** The service's `msg`, trimmed and bounded so a hostile body cannot flood a notification. */

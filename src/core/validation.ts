@@ -1,4 +1,5 @@
 import { UploadError } from './errors';
+import * as l10n from '@vscode/l10n';
 
 /** The service recommends base64 only up to 10 MB; larger files belong on the stream endpoint. */
 export const BASE64_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -20,26 +21,26 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 export function validateRemoteUrl(input: string): string {
   const text = typeof input === 'string' ? input.trim() : '';
   if (!text) {
-    throw new UploadError('invalid-input', 'Enter the URL of the file to upload.');
+    throw new UploadError('invalid-input', l10n.t('Enter the URL of the file to upload.'));
   }
   if (text.length > MAX_URL_LENGTH) {
-    throw new UploadError('invalid-input', `The URL is ${text.length} characters long; at most ${MAX_URL_LENGTH} are accepted.`);
+    throw new UploadError('invalid-input', l10n.t('The URL is {0} characters long; at most {1} are accepted.', text.length, MAX_URL_LENGTH));
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UploadError('invalid-input', `"${shorten(text)}" is not an absolute URL. Use a link that starts with https:// or http://.`);
+    throw new UploadError('invalid-input', l10n.t('"{0}" is not an absolute URL. Use a link that starts with https:// or http://.', shorten(text)));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UploadError('invalid-input', `Only http:// and https:// links can be uploaded, not ${url.protocol} links.`);
+    throw new UploadError('invalid-input', l10n.t('Only http:// and https:// links can be uploaded, not {0} links.', url.protocol));
   }
   if (!url.hostname) {
-    throw new UploadError('invalid-input', `"${shorten(text)}" has no host name.`);
+    throw new UploadError('invalid-input', l10n.t('"{0}" has no host name.', shorten(text)));
   }
   if (url.username || url.password) {
     // The service would receive the credentials, and the link would land in the history.
-    throw new UploadError('invalid-input', 'The URL contains a user name or password. Remove them: links with credentials are not uploaded.');
+    throw new UploadError('invalid-input', l10n.t('The URL contains a user name or password. Remove them: links with credentials are not uploaded.'));
   }
   return url.href;
 }
@@ -53,7 +54,7 @@ export function sanitizeFileName(input: string): string {
   let name = String(input ?? '').normalize('NFC').replace(/[/\\]/g, '_').replace(UNSAFE_NAME_CHARS, '');
   name = name.trim().replace(/[. ]+$/, '');
   if (!name || /^\.+$/.test(name)) {
-    throw new UploadError('invalid-input', `"${shorten(String(input ?? ''))}" is not a usable file name.`);
+    throw new UploadError('invalid-input', l10n.t('"{0}" is not a usable file name.', shorten(String(input ?? ''))));
   }
   return truncateUtf8KeepingExtension(name, MAX_FILE_NAME_BYTES);
 }
@@ -65,24 +66,24 @@ export function sanitizeFileName(input: string): string {
 export function normalizeUploadPath(input: string): string {
   const text = String(input ?? '').trim().replace(/\\/g, '/');
   if (!text) {
-    throw new UploadError('invalid-input', 'The upload path is empty. Set kieUpload.uploadPath, for example to "vscode-uploads".');
+    throw new UploadError('invalid-input', l10n.t('The upload path is empty. Set kieUpload.uploadPath, for example to "vscode-uploads".'));
   }
   if (text.startsWith('/') || /^[a-zA-Z]:/.test(text)) {
-    throw new UploadError('invalid-input', `The upload path "${shorten(text)}" must be relative (a folder name such as "images"), not absolute.`);
+    throw new UploadError('invalid-input', l10n.t('The upload path "{0}" must be relative (a folder name such as "images"), not absolute.', shorten(text)));
   }
   if (CONTROL_CHARS.test(text)) {
-    throw new UploadError('invalid-input', 'The upload path contains control characters.');
+    throw new UploadError('invalid-input', l10n.t('The upload path contains control characters.'));
   }
   const segments = text.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) {
-    throw new UploadError('invalid-input', `The upload path "${shorten(text)}" may not contain "..".`);
+    throw new UploadError('invalid-input', l10n.t('The upload path "{0}" may not contain "..".', shorten(text)));
   }
   const path = segments.join('/');
   if (!path) {
-    throw new UploadError('invalid-input', `The upload path "${shorten(text)}" names no folder.`);
+    throw new UploadError('invalid-input', l10n.t('The upload path "{0}" names no folder.', shorten(text)));
   }
   if (path.length > MAX_UPLOAD_PATH_LENGTH) {
-    throw new UploadError('invalid-input', `The upload path is longer than ${MAX_UPLOAD_PATH_LENGTH} characters.`);
+    throw new UploadError('invalid-input', l10n.t('The upload path is longer than {0} characters.', MAX_UPLOAD_PATH_LENGTH));
   }
   return path;
 }
@@ -92,7 +93,7 @@ export function checkBase64Size(sizeBytes: number, label: string): void {
   if (sizeBytes > BASE64_LIMIT_BYTES) {
     throw new UploadError(
       'too-large',
-      `${label} is ${formatBytes(sizeBytes)}; base64 uploads are limited to ${formatBytes(BASE64_LIMIT_BYTES)}. Upload it as a stream instead.`,
+      l10n.t('{0} is {1}; base64 uploads are limited to {2}. Upload it as a stream instead.', label, formatBytes(sizeBytes), formatBytes(BASE64_LIMIT_BYTES)),
     );
   }
 }

@@ -5,6 +5,7 @@ import type { UploadOutcome } from '../core/types';
 import { CommandIds, type Command } from '../commands/command';
 import type { UploadFlow, UploadJob } from '../uploadFlow';
 import type { UploadService } from '../uploadService';
+import { loadEngine } from '../engineLoader';
 
 export interface PublishDeps {
   uploads: UploadService;
@@ -78,7 +79,7 @@ export class UploadLocalImagesCommand implements Command {
     const root = vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath;
     const sources = new Map<string, Source>();
     // Loaded on demand: the MIME tables are not needed until something is uploaded.
-    const { mimeExtension } = await import('../core/engine');
+    const { mimeExtension } = await loadEngine();
     for (const target of scanLinkTargets(document.getText())) {
       const kind = classifyTarget(target.target);
       if (kind === 'data') {

@@ -61,6 +61,23 @@ describe('the packaged VSIX', function () {
     assert.match(outcome.error?.message ?? '', /no-such-file\.png cannot be read/);
   });
 
+  it("shows the engine's messages in the editor's language once it is given the translations", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const engine = require(join(ROOT, 'dist/engine.js')) as typeof import('../../src/core/engine');
+    const bundle = JSON.parse(readFileSync(join(ROOT, 'l10n/bundle.l10n.json'), 'utf8')) as Record<string, string>;
+    const english = '{0} cannot be read: {1}.';
+    assert.equal(bundle[english], english, 'the message is in the l10n bundle');
+    const client = new engine.KieClient({ baseUrl: 'https://api.example.com', uploadPath: 'docs', retentionHours: 72 }, { getApiKey: async () => 'key' });
+    const missing = join(ROOT, 'test/fixtures/no-such-file.png');
+    try {
+      engine.useTranslations({ [english]: '{0} kann nicht gelesen werden: {1}.' });
+      const outcome = await settleUpload(missing, () => client.uploadFile(missing), nullLogger);
+      assert.match(outcome.error?.message ?? '', /^no-such-file\.png kann nicht gelesen werden: /);
+    } finally {
+      engine.useTranslations({});
+    }
+  });
+
   it('has no sources, tests, source maps or node_modules (undici is bundled)', () => {
     assert.equal(entries.filter((entry) => /(^|\/)(src|test|out|node_modules)\/|\.map$|\.ts$/.test(entry)).length, 0);
   });
