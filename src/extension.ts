@@ -93,9 +93,6 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         history.setLimit(config.historyLimit);
         uploads.reset();
         warnings.check();
-  const trackUploads = () => void setContextKey(ContextKeys.hasUploaded, history.list().length > 0);
-  trackUploads();
-  context.subscriptions.push(history.onDidChange(trackUploads));
         linkHealth.checkAll();
       }
     }),
