@@ -9,6 +9,7 @@ import { settleUpload } from './core/outcome';
 import { fileNameFromUrl, uploadPathFor } from './core/naming';
 import { batchWorkers, mapConcurrent } from './core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
+import { BASE64_LIMIT_BYTES, formatBytes } from './core/validation';
 import { readProxySettings, type KieConfig } from './config';
 import { loadEngine } from './engineLoader';
 
@@ -186,7 +187,6 @@ function sanitizeOptions(options: unknown): UploadOptions {
 }
 
 async function readThroughWorkspace(uri: vscode.Uri): Promise<Uint8Array> {
-  const { BASE64_LIMIT_BYTES, formatBytes } = await import('./core/validation');
   let stat: vscode.FileStat;
   try {
     stat = await vscode.workspace.fs.stat(uri);

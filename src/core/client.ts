@@ -100,10 +100,10 @@ export class KieClient {
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */
   uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}, source = 'data'): Promise<UploadRecord> {
-    return this.inTurn(async (turn) => this.uploadDataInTurn(turn, data, fileName, options, controls, source));
+    return this.inTurn((turn) => this.uploadDataInTurn(turn, data, fileName, options, controls, source));
   }
 
-  private uploadDataInTurn(turn: Turn, data: Uint8Array, fileName: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
+  private async uploadDataInTurn(turn: Turn, data: Uint8Array, fileName: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
     const uploadPath = this.uploadPathFor(options);
     const name = sanitizeFileName(options.fileName ?? fileName);
     const method = options.method ?? 'base64';
