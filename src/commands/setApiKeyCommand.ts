@@ -28,7 +28,10 @@ export class SetApiKeyCommand implements Command {
       return false;
     }
     await this.keys.set(entered);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Your Kie API key is stored in the editor\'s secret storage.'));
+    // In the status bar, not as a notification: when the key was asked for by an upload, that
+    // upload's progress and result follow at once, and the workbench shows no more than three new
+    // notifications within 800 ms (the rest go silently to the notification center).
+    vscode.window.setStatusBarMessage(`$(check) ${vscode.l10n.t('Your Kie API key is stored in the editor\'s secret storage.')}`, 5000);
     return true;
   }
 }
