@@ -13,3 +13,4 @@ export { proxyFor } from './proxy';
 export function useTranslations(contents: Record<string, string>): void {
   config({ contents });
 }
+export { describeSensitive, findSensitive, inspectFile, readHead, sensitiveByContent, sensitiveByName } from './sensitive';
