@@ -18,6 +18,8 @@ export interface KieConfig {
   readonly historyLimit: number;
   readonly expiryWarningHours: number;
   readonly preferUploadOnDropAndPaste: boolean;
+  /** `kieUpload.sensitiveFiles`: the user's own globs for the sensitive-file guard (user settings only). */
+  readonly sensitiveFiles: readonly string[];
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -35,6 +37,7 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     historyLimit: Math.floor(numberIn(config.get('historyLimit'), 200, 1, 5000)),
     expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
     preferUploadOnDropAndPaste: config.get('dropAndPaste.preferUpload') === true,
+    sensitiveFiles: stringList(userLevel(config, 'sensitiveFiles')),
   });
 }
 
@@ -49,6 +52,10 @@ function userLevel<T>(config: vscode.WorkspaceConfiguration, key: string): T | u
 
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.trim() ? value.trim() : fallback;
+}
+
+function stringList(value: unknown): readonly string[] {
+  return Array.isArray(value) ? Object.freeze(value.filter((entry): entry is string => typeof entry === 'string' && entry.trim() !== '')) : [];
 }
 
 function numberIn(value: unknown, fallback: number, min: number, max: number): number {
