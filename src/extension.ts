@@ -116,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
       new CopyMarkdownLinkCommand(history),
       new InsertLinkCommand(history),
       new OpenInBrowserCommand(history),
-      new DownloadToWorkspaceCommand(history, uploads),
+      new DownloadToWorkspaceCommand(history, uploads, status),
       new ReuploadCommand(history, uploads, flow),
       new RemoveFromHistoryCommand(history),
       new ClearExpiredCommand(history),

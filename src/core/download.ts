@@ -51,6 +51,11 @@ export async function freeFileName(name: string, exists: (candidate: string) => 
   return `${stem} (${randomBytes(4).toString('hex')})${extension}`;
 }
 
+/** The name a save dialog proposes for a hosted file: its service name made safe, and free in the folder. */
+export function suggestDownloadName(fileName: unknown, exists: (candidate: string) => PromiseLike<boolean> | boolean): Promise<string> {
+  return freeFileName(localFileName(fileName), exists);
+}
+
 /**
  * The temporary file a download streams into: in the destination's own folder (so the final rename
  * never crosses file systems and replaces the destination in one step), hidden, and unique.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { KieClient, type ClientDeps, type ClientSettings } from '../../src/core/client';
-import { freeFileName, isTemporaryDownload, localFileName } from '../../src/core/download';
+import { freeFileName, isTemporaryDownload, localFileName, suggestDownloadName } from '../../src/core/download';
 import { UploadError } from '../../src/core/errors';
 import type { ErrorCode } from '../../src/core/types';
 import { startEmulator, type Emulator } from '../emulator/server';
@@ -273,5 +273,15 @@ describe('The suggested download name', () => {
     assert.equal(await freeFileName('report.pdf', exists), 'report (2).pdf');
     assert.equal(await freeFileName('README', exists), 'README (1)');
     assert.equal(await freeFileName('new.png', exists), 'new.png');
+  });
+
+  it('suggests a safe, free name for what the service called the file', async () => {
+    const asked: string[] = [];
+    const taken = new Set(['_.._x', 'a_b']);
+    const exists = (name: string) => (asked.push(name), taken.has(name));
+    assert.equal(await suggestDownloadName('../../x', exists), '_.._x (1)');
+    assert.equal(await suggestDownloadName('a/b', exists), 'a_b (1)');
+    assert.equal(await suggestDownloadName('ctrl\u0007\u0000.txt', exists), 'ctrl.txt');
+    assert.ok(asked.every((name) => !name.includes('/') && !name.includes('\\') && !name.startsWith('.')), asked.join());
   });
 });
