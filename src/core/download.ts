@@ -40,8 +40,8 @@ export function localFileName(fileName: unknown): string {
  * `exists`): the proposed save location never points at a file the user already has.
  */
 export async function freeFileName(name: string, exists: (candidate: string) => PromiseLike<boolean> | boolean): Promise<string> {
-  const dot = name.lastIndexOf('.');
-  const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  const extension = /.(\.[\p{L}\p{N}]{1,16})$/u.exec(name)?.[1] ?? '';
+  const stem = name.slice(0, name.length - extension.length);
   for (let n = 0; n < 1000; n++) {
     const candidate = n === 0 ? name : `${stem} (${n})${extension}`;
     if (!(await exists(candidate))) {
