@@ -36,6 +36,17 @@ import { RecentUploadsProvider, registerRecentUploadsView } from './views/recent
 import { configureMessages } from './engineLoader';
 
 const HISTORY_KEY = 'kieUpload.history';
+/** Where stored histories that could not be read are kept (the last five), rather than overwritten. */
+const UNREADABLE_HISTORY_KEY = 'kieUpload.history.unreadable';
+
+function keepAside(state: vscode.Memento, value: unknown): Thenable<void> {
+  const kept = state.get<unknown>(UNREADABLE_HISTORY_KEY);
+  const previous = Array.isArray(kept) ? kept : [];
+  if (previous.length > 0 && JSON.stringify(previous[previous.length - 1]?.value) === JSON.stringify(value)) {
+    return Promise.resolve();
+  }
+  return state.update(UNREADABLE_HISTORY_KEY, [...previous, { keptAt: new Date().toISOString(), value }].slice(-5));
+}
 
 export function activate(context: vscode.ExtensionContext): KieUploadApi {
   configureMessages();
@@ -50,8 +61,19 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   trackKey();
 
   const history = new UploadHistory(
-    { get: () => context.globalState.get(HISTORY_KEY), set: (records) => context.globalState.update(HISTORY_KEY, records) },
-    { limit: config.historyLimit, logger },
+    {
+      get: () => context.globalState.get(HISTORY_KEY),
+      set: (records) => context.globalState.update(HISTORY_KEY, records),
+      keepAside: (value) => keepAside(context.globalState, value),
+    },
+    {
+      limit: config.historyLimit,
+      logger,
+      onUnreadable: () =>
+        void vscode.window.showWarningMessage(
+          vscode.l10n.t('The stored upload history could not be read. It was kept aside unchanged (in the global state under {0}) and a new history was started.', UNREADABLE_HISTORY_KEY),
+        ),
+    },
   );
   flushHistory = () => history.flush();
   const historyChanged = new vscode.EventEmitter<void>();
@@ -116,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
       new CopyMarkdownLinkCommand(history),
       new InsertLinkCommand(history),
       new OpenInBrowserCommand(history),
-      new DownloadToWorkspaceCommand(history, uploads),
+      new DownloadToWorkspaceCommand(history, uploads, status),
       new ReuploadCommand(history, uploads, flow),
       new RemoveFromHistoryCommand(history),
       new ClearExpiredCommand(history),

@@ -107,12 +107,12 @@ export class UploadFlow {
   private async report(jobs: readonly UploadJob[], outcomes: readonly UploadOutcome[], options: FlowOptions): Promise<void> {
     const records = outcomes.flatMap((outcome) => (outcome.record ? [outcome.record] : []));
     const failures = outcomes.map((outcome, index) => ({ outcome, job: jobs[index] })).filter(({ outcome }) => outcome.error);
-    if (records.length > 0) {
-      await this.afterUpload(records, options);
-    }
-    if (failures.length > 0) {
-      await this.reportFailures(failures, jobs.length, options);
-    }
+    // Side by side: the success notification stays open until the user closes it, and the
+    // failures must not wait for that (nor the other way round).
+    await Promise.all([
+      records.length > 0 ? this.afterUpload(records, options) : undefined,
+      failures.length > 0 ? this.reportFailures(failures, jobs.length, options) : undefined,
+    ]);
   }
 
   private async afterUpload(records: readonly UploadRecord[], options: FlowOptions): Promise<void> {

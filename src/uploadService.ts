@@ -83,7 +83,10 @@ export class UploadService implements vscode.Disposable {
     };
   }
 
-  /** Saves a hosted file into `destination`, streamed to disk; resolves with the bytes written. */
+  /**
+   * Saves a hosted file into `destination`, streamed to disk; resolves with the bytes written. An
+   * existing destination is replaced only once the whole file has arrived (see `KieClient.download`).
+   */
   async download(url: string, destination: vscode.Uri, controls: UploadControls = {}): Promise<number> {
     const client = await this.getClient();
     if (destination.scheme === 'file') {

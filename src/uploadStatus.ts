@@ -1,29 +1,31 @@
 import * as vscode from 'vscode';
 import { CommandIds } from './commands/command';
 
+export type TransferKind = 'upload' | 'download';
+
 /**
- * The uploads in flight: a status-bar item while any run (click: cancel them), and the
- * cancellation of every running batch at once.
+ * The uploads and downloads in flight: a status-bar item while any run (click: cancel them), and
+ * the cancellation of every running batch at once.
  */
 export class UploadStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('kieUpload.status', vscode.StatusBarAlignment.Left, 10);
-  private readonly batches = new Map<AbortController, number>();
+  private readonly batches = new Map<AbortController, { count: number; kind: TransferKind }>();
 
   constructor() {
     this.item.name = vscode.l10n.t('Kie Uploads in Progress');
     this.item.command = CommandIds.cancelUploads;
   }
 
-  /** Registers a batch of `count` uploads; returns its signal and a function to call when it ends. */
-  begin(count: number): { signal: AbortSignal; setRemaining(remaining: number): void; end(): void } {
+  /** Registers a batch of `count` uploads (or downloads); returns its signal and a function to call when it ends. */
+  begin(count: number, kind: TransferKind = 'upload'): { signal: AbortSignal; setRemaining(remaining: number): void; end(): void } {
     const controller = new AbortController();
-    this.batches.set(controller, count);
+    this.batches.set(controller, { count, kind });
     this.render();
     return {
       signal: controller.signal,
       setRemaining: (remaining) => {
         if (this.batches.has(controller)) {
-          this.batches.set(controller, remaining);
+          this.batches.set(controller, { count: remaining, kind });
           this.render();
         }
       },
@@ -34,10 +36,10 @@ export class UploadStatus implements vscode.Disposable {
     };
   }
 
-  /** Cancels every batch in flight; resolves with how many uploads were still to finish. */
+  /** Cancels every batch in flight; resolves with how many uploads and downloads were still to finish. */
   cancelAll(): number {
     let remaining = 0;
-    for (const [controller, count] of this.batches) {
+    for (const [controller, { count }] of this.batches) {
       remaining += count;
       controller.abort();
     }
@@ -45,7 +47,15 @@ export class UploadStatus implements vscode.Disposable {
   }
 
   get inFlight(): number {
-    return [...this.batches.values()].reduce((sum, count) => sum + count, 0);
+    return this.count();
+  }
+
+  private count(kind?: TransferKind): number {
+    let sum = 0;
+    for (const batch of this.batches.values()) {
+      sum += kind === undefined || batch.kind === kind ? batch.count : 0;
+    }
+    return sum;
   }
 
   dispose(): void {
@@ -59,8 +69,17 @@ export class UploadStatus implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    this.item.text = `$(sync~spin) ${vscode.l10n.t('Uploading {0}', count)}`;
-    this.item.tooltip = vscode.l10n.t('{0} Kie uploads in progress. Click to cancel them.', count);
+    const uploads = this.count('upload');
+    const downloads = this.count('download');
+    const parts = [
+      ...(uploads > 0 ? [vscode.l10n.t('Uploading {0}', uploads)] : []),
+      ...(downloads > 0 ? [vscode.l10n.t('Downloading {0}', downloads)] : []),
+    ];
+    this.item.text = `$(sync~spin) ${parts.join(', ')}`;
+    this.item.tooltip =
+      downloads === 0
+        ? vscode.l10n.t('{0} Kie uploads in progress. Click to cancel them.', count)
+        : vscode.l10n.t('{0} Kie uploads and downloads in progress. Click to cancel them.', count);
     this.item.show();
   }
 }

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
+import { localFileName, suggestDownloadName } from '../core/download';
 import type { UploadHistory } from '../core/history';
 import type { UploadRecord } from '../core/types';
+import { formatBytes } from '../core/validation';
 import type { UploadService } from '../uploadService';
+import type { UploadStatus } from '../uploadStatus';
 import { CommandIds } from './command';
 import { recordsFromArguments } from './historyItems';
 import { HistoryItemCommand } from './linkCommands';
@@ -9,7 +12,9 @@ import { HistoryItemCommand } from './linkCommands';
 /**
  * `kieUpload.downloadToWorkspace(item, destination?)`: saves the hosted file into the workspace,
  * the way to keep it before the service deletes it. A destination URI skips the save dialog.
- * Resolves with where each file was saved.
+ * Resolves with where each file was saved. The dialog proposes a free name (never a file that is
+ * there already), and a download replaces its destination only once it has fully arrived. Each
+ * download shows in the status-bar item and stops with Cancel Uploads too.
  */
 export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]> {
   readonly id = CommandIds.downloadToWorkspace;
@@ -17,6 +22,7 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
   constructor(
     history: UploadHistory,
     private readonly uploads: UploadService,
+    private readonly status?: UploadStatus,
   ) {
     super(history);
   }
@@ -43,19 +49,34 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
       }
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', record.fileName), cancellable: true },
-        async (_progress, token) => {
+        async (progress, token) => {
+          const transfer = this.status?.begin(1, 'download');
           const controller = new AbortController();
-          token.onCancellationRequested(() => controller.abort());
+          const cancel = token.onCancellationRequested(() => controller.abort());
+          transfer?.signal.addEventListener('abort', () => controller.abort());
+          let reported = 0;
+          const onProgress = (bytes: number, total: number) => {
+            const percent = total > 0 ? Math.min(100, (bytes / total) * 100) : 0;
+            const message = total > 0 ? vscode.l10n.t('{0} of {1}', formatBytes(bytes), formatBytes(total)) : formatBytes(bytes);
+            progress.report({ message, increment: Math.max(0, percent - reported) });
+            reported = Math.max(reported, percent);
+          };
           try {
-            await this.uploads.download(record.downloadUrl, target, { signal: controller.signal });
+            await this.uploads.download(record.downloadUrl, target, { signal: controller.signal, onProgress });
             return undefined;
           } catch (error) {
-            return (error as Error).message;
+            return controller.signal.aborted ? 'cancelled' : { message: (error as Error).message };
+          } finally {
+            cancel.dispose();
+            transfer?.end();
           }
         },
       );
+      if (result === 'cancelled') {
+        continue;
+      }
       if (result) {
-        void vscode.window.showErrorMessage(vscode.l10n.t('Could not download {0}: {1}', record.fileName, result));
+        void vscode.window.showErrorMessage(vscode.l10n.t('Could not download {0}: {1}', record.fileName, result.message));
         continue;
       }
       saved.push(target);
@@ -71,11 +92,26 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
   }
 }
 
-function askWhere(record: UploadRecord): Thenable<vscode.Uri | undefined> {
+/**
+ * The save dialog, proposing the first workspace folder and the service's name made safe for a
+ * path, numbered when a file of that name is there already: accepting the proposal never replaces
+ * anything (the service's name is often the very file that was uploaded).
+ */
+async function askWhere(record: UploadRecord): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const free = folder ? await suggestDownloadName(record.fileName, (candidate) => exists(vscode.Uri.joinPath(folder, candidate))) : localFileName(record.fileName);
   return vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, record.fileName) : undefined,
+    defaultUri: folder ? vscode.Uri.joinPath(folder, free) : undefined,
     saveLabel: vscode.l10n.t('Download'),
     title: vscode.l10n.t('Save {0} before the service deletes it', record.fileName),
   });
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
 }

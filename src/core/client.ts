@@ -1,9 +1,9 @@
-import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
+import { checkRedirect, temporaryDownloadPath } from './download';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError, errorCodeForStatus } from './errors';
 import { mimeTypeFor } from './mime';
@@ -58,6 +58,7 @@ export interface UploadControls {
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * The File Upload API client: the three endpoints, validation before any request,
@@ -141,37 +142,78 @@ export class KieClient {
 
   /**
    * Saves a hosted file to `destination` on disk, streamed (never held in memory), through the same
-   * connection settings (proxy, timeouts) as uploads. The key is not sent: file links are public.
-   * A partial file is removed when the download fails.
+   * connection settings (proxy, timeouts) as uploads. The body goes into a temporary file in the
+   * destination's folder, which replaces the destination in one rename only once the whole body has
+   * arrived (as long as `Content-Length` said, when it said): a dead link, a cancel, a reset, a
+   * timeout or a full disk leaves an existing destination exactly as it was, and removes only the
+   * temporary file. Follows up to 5 redirects, to https only (http on loopback). The key is never
+   * sent: file links are public.
    */
   async download(url: string, destination: string, controls: UploadControls = {}): Promise<number> {
-    const link = validateRemoteUrl(url);
-    const host = new URL(link).host;
+    let link = validateRemoteUrl(url);
+    let host = new URL(link).host;
     const idle = new IdleWatch(this.timeouts.idleMs);
     const signal = controls.signal ? AbortSignal.any([controls.signal, idle.signal]) : idle.signal;
+    const temporary = temporaryDownloadPath(destination);
     try {
+      if (controls.signal?.aborted) {
+        throw cancelledError();
+      }
       idle.arm();
-      const response = await request(link, { method: 'GET', signal, dispatcher: this.dispatcher(), headersTimeout: this.timeouts.headersMs, bodyTimeout: this.timeouts.idleMs });
+      let response: Dispatcher.ResponseData;
+      for (let followed = 0; ; followed++) {
+        response = await request(link, {
+          method: 'GET',
+          headers: { 'user-agent': 'kie-file-upload-vscode' },
+          signal,
+          dispatcher: this.dispatcher(),
+          headersTimeout: this.timeouts.headersMs,
+          bodyTimeout: this.timeouts.idleMs,
+        });
+        if (!REDIRECTS.has(response.statusCode)) {
+          break;
+        }
+        discard(response.body);
+        link = checkRedirect(link, response.headers.location, followed);
+        host = new URL(link).host;
+        this.logger.debug(`Download redirected to ${host}`);
+      }
       if (response.statusCode === 404 || response.statusCode === 410) {
-        response.body.destroy();
+        discard(response.body);
         throw new UploadError('not-found', l10n.t('The file is no longer on the service: it has expired or was replaced.'), { status: response.statusCode });
       }
       if (response.statusCode !== 200) {
-        response.body.destroy();
+        discard(response.body);
         throw new UploadError(errorCodeForStatus(response.statusCode), l10n.t('The file host answered HTTP {0}.', response.statusCode), { status: response.statusCode });
       }
-      const total = Number(response.headers['content-length'] ?? 0);
+      const expected = contentLength(response.headers['content-length']);
       let received = 0;
-      response.body.on('data', (chunk: Buffer) => {
-        received += chunk.byteLength;
-        idle.arm();
-        controls.onProgress?.(received, total);
-      });
-      await pipeline(response.body, createWriteStream(destination));
+      // 'wx': a fresh file of our own, never one that happens to be there.
+      const file = await local(() => fs.open(temporary, 'wx'));
+      try {
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          await local(() => file.write(chunk));
+          received += chunk.byteLength;
+          idle.arm();
+          controls.onProgress?.(received, expected ?? 0);
+        }
+        if (expected !== undefined && received !== expected) {
+          throw new UploadError('network', l10n.t('The download from {0} ended after {1} of {2}; the file was not saved.', host, formatBytes(received), formatBytes(expected)));
+        }
+        // On disk before it takes the destination's place: a crash right after cannot leave it empty.
+        await local(() => file.sync());
+      } finally {
+        await file.close().catch(() => undefined);
+      }
+      await keepMode(destination, temporary);
+      await local(() => fs.rename(temporary, destination));
       return received;
     } catch (error) {
-      await fs.rm(destination, { force: true }).catch(() => undefined);
-      throw translateError(error, { signal: controls.signal, idle, host, timeouts: this.timeouts });
+      await fs.rm(temporary, { force: true }).catch(() => undefined);
+      if (error instanceof LocalWriteError) {
+        throw describeWriteError(error.cause, destination);
+      }
+      throw translateError(error, { signal: controls.signal, idle, host, timeouts: this.timeouts, action: 'download' });
     } finally {
       idle.disarm();
     }
@@ -349,6 +391,57 @@ function redactProxy(url: string): string {
   }
 }
 
+/** Drops a response body that is not wanted (a redirect's, an error page's) without an unhandled error. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** A `Content-Length` the body must match, when the host sent a usable one. */
+function contentLength(header: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(header) ? header[0] : header;
+  return text !== undefined && /^\d+$/.test(text.trim()) ? Number(text) : undefined;
+}
+
+/** The replacement keeps the permissions of the file it replaces (an executable stays executable). */
+async function keepMode(destination: string, temporary: string): Promise<void> {
+  const existing = await fs.stat(destination).catch(() => undefined);
+  if (existing?.isFile()) {
+    await fs.chmod(temporary, existing.mode & 0o7777).catch(() => undefined);
+  }
+}
+
+/** A failure of this machine's disk while saving a download, told apart from the network's. */
+class LocalWriteError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('local write failed');
+  }
+}
+
+async function local<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new LocalWriteError(error);
+  }
+}
+
+/** A failure to write the download on this machine (not the host's fault). */
+function describeWriteError(error: unknown, destination: string): UploadError {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const name = basename(destination);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new UploadError('too-large', l10n.t('There is not enough space on the disk to save {0}; nothing was changed.', name), { cause: error });
+  }
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new UploadError('not-found', l10n.t('{0} cannot be saved there: the folder does not exist.', name), { cause: error });
+  }
+  if (code === 'EISDIR') {
+    return new UploadError('invalid-input', l10n.t('{0} cannot be saved there: a folder of that name is in the way.', name), { cause: error });
+  }
+  return new UploadError('invalid-input', l10n.t('{0} cannot be saved there: {1}.', name, describeFsError(error)), { cause: error });
+}
+
 /** Size of a regular, readable, non-empty file; anything else is refused before a request. */
 async function readableFileSize(path: string, label: string): Promise<number> {
   let stats;
@@ -493,17 +586,20 @@ const NETWORK_CODES: Record<string, string> = {
 
 function translateError(
   error: unknown,
-  context: { signal?: AbortSignal; idle: IdleWatch; host: string; timeouts: Timeouts },
+  context: { signal?: AbortSignal; idle: IdleWatch; host: string; timeouts: Timeouts; action?: 'download' },
 ): UploadError {
   if (error instanceof UploadError) {
     return error;
   }
   if (context.signal?.aborted) {
-    return cancelledError();
+    return context.action === 'download' ? new UploadError('cancelled', l10n.t('The download was cancelled.')) : cancelledError();
   }
   const cause = findUploadError(error);
   if (cause) {
     return cause;
+  }
+  if (context.idle.fired && context.action === 'download') {
+    return new UploadError('timeout', l10n.t('Nothing arrived from {0} for {1} s; the download was stopped.', context.host, context.timeouts.idleMs / 1000), { cause: error });
   }
   if (context.idle.fired) {
     return new UploadError('timeout', l10n.t('Nothing moved between this computer and {0} for {1} s; the upload was stopped.', context.host, context.timeouts.idleMs / 1000), { cause: error });

@@ -5,6 +5,12 @@ import { nullLogger } from './types';
 export interface HistoryStore {
   get(): unknown;
   set(value: StoredHistory): PromiseLike<void>;
+  /**
+   * Keeps a stored value that cannot be read somewhere else, before the first write replaces it (a
+   * newer version's format, a hand edit gone wrong: the user may still want it). Without this, such
+   * a value is overwritten by the next write.
+   */
+  keepAside?(value: unknown): PromiseLike<void>;
 }
 
 /** The stored form: the records, and the uploads removed recently (so no window brings them back). */
@@ -33,6 +39,8 @@ export interface HistoryOptions {
   /** How long to wait before each new attempt after a failed write; after the last, the next change writes again. */
   retryDelaysMs?: readonly number[];
   now?: () => number;
+  /** Called once, the first time the stored value as a whole cannot be read (see `HistoryStore.keepAside`). */
+  onUnreadable?: () => void;
 }
 
 /**
@@ -43,7 +51,10 @@ export interface HistoryOptions {
  * of its own recent changes and re-applies it over the latest stored value on every write, and
  * again a little later: an entry dropped by another window's write comes back, and an entry
  * removed anywhere stays removed (removals are kept in the stored value). Entries that do not
- * parse (older versions, hand edits) are skipped and logged, never fatal.
+ * parse (older versions, hand edits) are skipped and logged, never fatal. A stored value that
+ * cannot be read as a whole (not a list of uploads at all, or a newer version's) is never silently
+ * replaced: it is kept aside through the store before the first write, and `onUnreadable` is called
+ * once so that the user hears of it.
  *
  * A change shows in `list()` at once; the write follows in the background, because the editor
  * sends the extension's whole global state on every update (hundreds of ms for a long history).
@@ -65,6 +76,9 @@ export class UploadHistory {
   private writing?: Promise<void>;
   private failures = 0;
   private disposed = false;
+  /** A stored value that could not be read and is not kept aside yet. */
+  private unreadable?: { raw: unknown };
+  private toldUnreadable = false;
   private limit: number;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -108,10 +122,11 @@ export class UploadHistory {
     this.limit = Math.max(1, Math.floor(limit));
   }
 
-  /** Re-reads the store (another window may have written) and re-applies this window's recent changes. */
+  /**
+   * Re-reads the store (another window may have written) and re-applies this window's recent
+   * changes. Listeners hear of it only when the list changed.
+   */
   reload(): void {
-    this.cache = undefined;
-    this.fire();
     void this.reconcile().catch(() => undefined);
   }
 
@@ -209,7 +224,7 @@ export class UploadHistory {
     this.written = next;
     let stored: PromiseLike<void>;
     try {
-      stored = this.store.set(next);
+      stored = this.unreadable && this.store.keepAside ? this.keepAsideThenSet(this.unreadable) : this.store.set(next);
     } catch (error) {
       stored = Promise.reject(error);
     }
@@ -243,6 +258,22 @@ export class UploadHistory {
     return writing;
   }
 
+  /**
+   * Stores the unreadable value elsewhere first; only once that worked does the write replace it
+   * (with the latest stored value, which may have changed meanwhile). A failure to keep it aside
+   * fails the write, which is tried again later: the value is never lost to a write.
+   */
+  private async keepAsideThenSet(unreadable: { raw: unknown }): Promise<void> {
+    await this.store.keepAside?.(unreadable.raw);
+    if (this.unreadable === unreadable) {
+      this.unreadable = undefined;
+    }
+    const next = this.wanted();
+    this.show(next.records);
+    this.written = next;
+    await this.store.set(next);
+  }
+
   /** The latest stored value with this window's recent changes applied. */
   private wanted(): StoredHistory {
     return apply(this.base(), this.journal, this.limit);
@@ -261,13 +292,20 @@ export class UploadHistory {
   }
 
   private parse(raw: unknown): StoredHistory {
+    this.unreadable = undefined;
     if (raw === undefined || raw === null) {
       return { v: 2, records: [], removed: [] };
     }
     // Version 1 stored the list itself.
-    const value = Array.isArray(raw) ? { records: raw, removed: [] } : (raw as Partial<Record<'records' | 'removed', unknown>>);
-    if (typeof value !== 'object' || !Array.isArray(value.records)) {
-      this.logger.warn('The stored upload history is not readable; starting an empty one.');
+    const value = Array.isArray(raw) ? { records: raw, removed: [] } : (raw as Partial<Record<'records' | 'removed' | 'v', unknown>>);
+    const newer = typeof value === 'object' && typeof (value as { v?: unknown }).v === 'number' && ((value as { v: number }).v > 2);
+    if (typeof value !== 'object' || !Array.isArray(value.records) || newer) {
+      this.unreadable = { raw };
+      this.logger.warn(`The stored upload history is not readable (${newer ? 'a newer version wrote it' : 'it is not a list of uploads'}); it is kept aside and a new one started.`);
+      if (!this.toldUnreadable) {
+        this.toldUnreadable = true;
+        this.options.onUnreadable?.();
+      }
       return { v: 2, records: [], removed: [] };
     }
     const records = value.records.map(parseRecord).filter((record): record is UploadRecord => record !== undefined);

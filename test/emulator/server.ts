@@ -4,12 +4,12 @@
  * fault injection for the client's tests. See layout.ts for the URL layout.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { drain } from './body';
 import { ApiExchange } from './exchange';
-import { FaultInjector, type Fault } from './faults';
+import { FaultInjector, type DownloadFault, type Fault } from './faults';
 import { ApiError, errorEnvelope, JSON_TYPE, jsonBytes, writeResponse } from './http';
 import { isFileRoute, parseFileRoute, uploadData, type ResponseShape } from './layout';
 import { mimeEssence } from './names';
@@ -17,7 +17,7 @@ import { FileStore, type StoredFile } from './store';
 import { stageBase64, stageMultipart, stageUrl, type Stager, type UploadLimits } from './uploads';
 
 export { FaultInjector } from './faults';
-export type { FailOptions, Fault } from './faults';
+export type { DownloadFault, FailOptions, Fault } from './faults';
 export type { ResponseShape } from './layout';
 export type { StoredFile } from './store';
 
@@ -395,8 +395,25 @@ class LocalEmulator implements Emulator {
       res.end();
       return;
     }
+    const fault = this.faults.takeDownload();
+    if (fault) {
+      return this.serveBroken(res, handle, fault);
+    }
     // The read stream closes the handle when done; a client that leaves early is not an error.
     await pipeline(handle.createReadStream(), res).catch(() => undefined);
+  }
+
+  /** A download that breaks after `afterBytes`: reset, stalled, or closed short of its `Content-Length`. */
+  private async serveBroken(res: ServerResponse, handle: FileHandle, fault: DownloadFault): Promise<void> {
+    const head = Buffer.alloc(fault.afterBytes);
+    const { bytesRead } = await handle.read(head, 0, head.byteLength, 0).finally(() => handle.close());
+    await new Promise<void>((resolve) => res.write(head.subarray(0, bytesRead), () => resolve()));
+    if (fault.kind === 'reset') {
+      res.socket?.destroy();
+    } else if (fault.kind === 'truncate') {
+      res.socket?.end();
+    }
+    // 'stall': nothing more; the client's timeout, its cancel or the emulator's close ends it.
   }
 
   private findFile(pathname: string): StoredFile | undefined {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { UploadHistory, type HistoryStore } from '../../src/core/history';
+import { UploadHistory, type HistoryStore, type StoredHistory } from '../../src/core/history';
 import type { UploadRecord } from '../../src/core/types';
 
 function record(name: string, minute: number, extra: Partial<UploadRecord> = {}): UploadRecord {
@@ -352,5 +352,116 @@ describe('UploadHistory shared by two windows', () => {
   it('reads the list that earlier versions stored', () => {
     const history = new UploadHistory(sharedStore([record('old.png', 1)]));
     assert.deepEqual(history.list().map((entry) => entry.fileName), ['old.png']);
+  });
+});
+
+describe('UploadHistory never silently empties', () => {
+  /** A shared store that also keeps values aside, logging the order of what it was asked to do. */
+  function asideStore(initial: unknown) {
+    const store = {
+      ...sharedStore(initial),
+      aside: [] as unknown[],
+      calls: [] as string[],
+      failAside: false,
+      keepAside: async (value: unknown) => {
+        store.calls.push('keepAside');
+        await new Promise((resolve) => setImmediate(resolve));
+        if (store.failAside) {
+          throw new Error('disk full');
+        }
+        store.aside.push(JSON.parse(JSON.stringify(value)));
+      },
+    };
+    const set = store.set;
+    store.set = (value: StoredHistory) => (store.calls.push('set'), set(value));
+    return store;
+  }
+
+  for (const [what, unreadable] of [
+    ['a string', 'corrupted by hand'],
+    ['a number', 42],
+    ['an object that is not a history', { some: 'other', shape: true }],
+    ['a history whose records are not a list', { v: 2, records: 'nope', removed: [] }],
+    ['a newer version\'s history', { v: 3, records: [record('future.png', 1)], removed: [] }],
+  ] as const) {
+    it(`keeps ${what} aside before the first write replaces it, and says so once`, async () => {
+      const store = asideStore(unreadable);
+      let told = 0;
+      const history = new UploadHistory(store, { reconcileDelaysMs: [], onUnreadable: () => told++ });
+      assert.deepEqual(history.list(), []);
+      history.reload();
+      history.reload();
+      await history.add(record('new.png', 5));
+      await history.flush();
+      assert.deepEqual(store.aside, [unreadable], 'the unreadable value was kept aside as it was');
+      assert.deepEqual(store.calls, ['keepAside', 'set'], 'kept aside before anything was written');
+      assert.deepEqual(history.list().map((entry) => entry.fileName), ['new.png']);
+      assert.equal(told, 1);
+      // Later writes do not keep anything aside again.
+      await history.add(record('next.png', 6));
+      await history.flush();
+      assert.deepEqual(store.calls, ['keepAside', 'set', 'set']);
+      assert.equal(told, 1);
+      history.dispose();
+    });
+  }
+
+  it('does not overwrite the unreadable value while keeping it aside fails', async () => {
+    const store = asideStore('precious but unreadable');
+    store.failAside = true;
+    const history = new UploadHistory(store, { reconcileDelaysMs: [], retryDelaysMs: [] });
+    await history.add(record('new.png', 5));
+    await assert.rejects(history.flush(), /disk full/);
+    assert.equal(store.value, 'precious but unreadable');
+    assert.deepEqual(store.calls, ['keepAside']);
+    store.failAside = false;
+    await history.add(record('again.png', 6));
+    await history.flush();
+    assert.deepEqual(store.aside, ['precious but unreadable']);
+    assert.deepEqual(history.list().map((entry) => entry.fileName), ['again.png', 'new.png']);
+    history.dispose();
+  });
+
+  it('a value whose entries are partly unreadable is no whole-value failure: good entries kept, nothing kept aside, nobody told', async () => {
+    const store = asideStore([record('ok.png', 1), { id: 'broken' }]);
+    let told = 0;
+    const history = new UploadHistory(store, { reconcileDelaysMs: [], onUnreadable: () => told++ });
+    await history.add(record('new.png', 2));
+    await history.flush();
+    assert.deepEqual(history.list().map((entry) => entry.fileName), ['new.png', 'ok.png']);
+    assert.deepEqual(store.aside, []);
+    assert.equal(told, 0);
+    history.dispose();
+  });
+
+  it('reload() tells listeners only when the list actually changed', async () => {
+    const store = sharedStore({ v: 2, records: [record('a.png', 1), record('b.png', 2)], removed: [] });
+    const history = new UploadHistory(store, { reconcileDelaysMs: [] });
+    let changes = 0;
+    history.onDidChange(() => changes++);
+    assert.equal(history.list().length, 2);
+    // Window focus, again and again, with nothing new: no event (the view would redraw for nothing).
+    for (let i = 0; i < 3; i++) {
+      history.reload();
+    }
+    // Another window wrote the same content again (a new object, same entries): still nothing.
+    store.value = JSON.parse(JSON.stringify(store.value));
+    history.reload();
+    await history.flush();
+    assert.equal(changes, 0);
+    // Another window added an entry: one event, and the list shows it.
+    store.value = { v: 2, records: [record('c.png', 3), record('a.png', 1), record('b.png', 2)], removed: [] };
+    history.reload();
+    history.reload();
+    await history.flush();
+    assert.equal(changes, 1);
+    assert.deepEqual(history.list().map((entry) => entry.fileName), ['c.png', 'b.png', 'a.png']);
+    // This window's own change fires once; reloading after it does not fire again.
+    await history.add(record('d.png', 4));
+    await history.flush();
+    history.reload();
+    await history.flush();
+    assert.equal(changes, 2);
+    history.dispose();
   });
 });
