@@ -58,9 +58,9 @@ async function main(): Promise<void> {
   console.log(`  1. Open ${url} in a browser.`);
   console.log(`  2. Press Ctrl+Shift+P, run "Kie File Upload: Set API Key" and enter ${DEMO_KEY}.`);
   console.log('  3. Right-click handout.pdf in the Explorer and choose "Upload to Kie"; the link is on your clipboard.');
-  console.log('     README.md (open in the editor) lists more to try: drop and paste, publishing its image, Recent Uploads.');
+  console.log('     The README.md open in the editor lists more to try: drop and paste, publishing its image, Recent Uploads.');
   console.log('');
-  console.log(`API emulator: ${emulator.url} (key ${DEMO_KEY}); uploads stay in memory until you stop.`);
+  console.log(`API emulator: ${emulator.url} (key ${DEMO_KEY}); what you upload is kept until you stop.`);
   console.log('Press Ctrl-C to stop the editor and the emulator.');
 }
 
