@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { explainHarnessError, runTestsInCodeServer } from '../runner/codeServer';
+import { ensureTestEditor } from '../runner/setupEditor';
 import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
 import { loadBundleMap, nameModules, packageOf, type BundleMap, type NamedModule } from './bundleMap';
 import type { ExtensionHostResult, MarkdownActivationFigures } from './extensionHost';
@@ -408,6 +409,7 @@ async function hostRun(emulator: EmulatorProcess, env: Record<string, string>): 
 }
 
 async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): Promise<Section> {
+  await ensureTestEditor();
   const { result, failure } = await hostRun(emulator, {});
   const byMarkdown = await hostRun(emulator, { KIE_BENCH_ACTIVATION: 'markdown' });
   await emulator.command('clear');
