@@ -316,8 +316,8 @@ auto_run() {
     echo "[kie setup] test editor ready (code-server $CS_VERSION, ${CHROMIUM_PATH:-/usr/bin/chromium})"
     return
   fi
+  ( : >"$LOGFILE" ) 2>/dev/null || LOGFILE=$(mktemp)
   echo "[kie setup] building the test editor once (code-server $CS_VERSION as VS Code, Chromium); details in $LOGFILE"
-  : >"$LOGFILE"
   auto_packages
   auto_step 2/4 "ripgrep for VS Code's search, from Debian's rg (no download)" ensure_ripgrep_cache
   auto_step 3/4 "code-server's native modules (npm install in lib/vscode; about a minute)" ensure_code_server_built
