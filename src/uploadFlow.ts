@@ -10,6 +10,15 @@ import type { KeyStore } from './keyStore';
 import type { UploadStatus } from './uploadStatus';
 import { insertLinks } from './editorLinks';
 
+/** The workbench shows a progress notification at least 800 ms (ProgressService, VS Code 1.100), counted from when the start reaches it: 100 ms more. */
+const MIN_NOTIFICATION_MS = 900;
+/** The extension host passes progress reports on at most every 100 ms (ExtHostProgress). */
+const REPORT_THROTTLE_MS = 150;
+/** After the task ends: the workbench closes the notification once the end reaches it. */
+const CLOSE_MARGIN_MS = 50;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** One upload of a batch: what the user sees, and how to start it. */
 export interface UploadJob {
   readonly label: string;
@@ -41,9 +50,10 @@ export class UploadFlow {
     if (options.interactive && !(await this.ensureKey())) {
       return jobs.map((job) => ({ source: job.label, error: { code: 'no-api-key', message: vscode.l10n.t('No API key is set.') } }));
     }
-    const outcomes = await this.withProgress(jobs);
-    void this.report(jobs, outcomes, options);
-    return outcomes;
+    const { outcomes, closed } = this.withProgress(jobs);
+    const settled = await outcomes;
+    void this.report(jobs, settled, options, closed);
+    return settled;
   }
 
   /** Without a key, offer to set one and carry on with the upload once it is stored. */
@@ -60,9 +70,20 @@ export class UploadFlow {
     return Boolean(await this.deps.keys.get());
   }
 
-  private async withProgress(jobs: readonly UploadJob[]): Promise<UploadOutcome[]> {
+  /**
+   * The notification's task. `outcomes` settles with the uploads; `closed` once the notification is
+   * gone. The workbench keeps a progress notification on screen for at least 800 ms, and the
+   * extension host sends reports at most every 100 ms and drops one still pending when the task
+   * ends: so the task shows the total, lets that report through, and stays until the workbench
+   * closes the notification at once. The summary waits for `closed`, so that it never appears
+   * beside a stale "Uploading…".
+   */
+  private withProgress(jobs: readonly UploadJob[]): { outcomes: Promise<UploadOutcome[]>; closed: Promise<void> } {
     const title = jobs.length === 1 ? vscode.l10n.t('Uploading {0}', jobs[0].label) : vscode.l10n.t('Uploading {0} files', jobs.length);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    let settle!: (outcomes: Promise<UploadOutcome[]>) => void;
+    const outcomes = new Promise<UploadOutcome[]>((resolve) => (settle = resolve));
+    const closed = vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const started = Date.now();
       const batch = this.deps.status.begin(jobs.length);
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
@@ -81,41 +102,48 @@ export class UploadFlow {
         progress.report({ message, increment: Math.max(0, percent - reported) });
         reported = Math.max(reported, percent);
       };
-      try {
-        return await mapConcurrent(jobs, batchWorkers(this.deps.getConfig().maxConcurrentUploads), async (job, index) => {
-          const outcome = await job.start({
-            signal: controller.signal,
-            // The body is slightly larger than the file (multipart framing, base64): never count past the file.
-            onProgress: (bytes, bodyTotal) => {
-              sent[index] = Math.min(job.size, Math.round((bytes / Math.max(1, bodyTotal)) * job.size));
-              update();
-            },
-          });
-          done++;
-          batch.setRemaining(jobs.length - done);
-          sent[index] = job.size;
-          update();
-          return outcome;
+      const running = mapConcurrent(jobs, batchWorkers(this.deps.getConfig().maxConcurrentUploads), async (job, index) => {
+        const outcome = await job.start({
+          signal: controller.signal,
+          // The body is slightly larger than the file (multipart framing, base64): never count past the file.
+          onProgress: (bytes, bodyTotal) => {
+            sent[index] = Math.min(job.size, Math.round((bytes / Math.max(1, bodyTotal)) * job.size));
+            update();
+          },
         });
+        done++;
+        batch.setRemaining(jobs.length - done);
+        sent[index] = job.size;
+        update();
+        return outcome;
+      });
+      try {
+        await running;
+      } catch {
+        /* settled through `outcomes` below */
       } finally {
         cancel.dispose();
         batch.end();
+        settle(running);
       }
+      await sleep(Math.max(REPORT_THROTTLE_MS, MIN_NOTIFICATION_MS - (Date.now() - started)));
     });
+    return { outcomes, closed: Promise.resolve(closed).then(() => sleep(CLOSE_MARGIN_MS)) };
   }
 
-  private async report(jobs: readonly UploadJob[], outcomes: readonly UploadOutcome[], options: FlowOptions): Promise<void> {
+  private async report(jobs: readonly UploadJob[], outcomes: readonly UploadOutcome[], options: FlowOptions, progressClosed: Promise<void>): Promise<void> {
     const records = outcomes.flatMap((outcome) => (outcome.record ? [outcome.record] : []));
     const failures = outcomes.map((outcome, index) => ({ outcome, job: jobs[index] })).filter(({ outcome }) => outcome.error);
     // Side by side: the success notification stays open until the user closes it, and the
-    // failures must not wait for that (nor the other way round).
+    // failures must not wait for that (nor the other way round). Both wait for the progress
+    // notification to close, so that it never stands beside its own result.
     await Promise.all([
-      records.length > 0 ? this.afterUpload(records, options) : undefined,
-      failures.length > 0 ? this.reportFailures(failures, jobs.length, options) : undefined,
+      records.length > 0 ? this.afterUpload(records, options, progressClosed) : undefined,
+      failures.length > 0 ? progressClosed.then(() => this.reportFailures(failures, jobs.length, options)) : undefined,
     ]);
   }
 
-  private async afterUpload(records: readonly UploadRecord[], options: FlowOptions): Promise<void> {
+  private async afterUpload(records: readonly UploadRecord[], options: FlowOptions, progressClosed: Promise<void>): Promise<void> {
     const links = records.map((record) => record.url).join('\n');
     const action = this.deps.getConfig().afterUpload;
     const copied = action === 'copyLink' && (await copyToClipboard(links));
@@ -131,6 +159,7 @@ export class UploadFlow {
         ? vscode.l10n.t('Uploaded {0}. The link is copied to the clipboard.', what)
         : vscode.l10n.t('Uploaded {0}.', what);
     const buttons = action === 'ask' && options.interactive && vscode.window.activeTextEditor ? [copy, insert, open] : [copy, open];
+    await progressClosed;
     const choice = await vscode.window.showInformationMessage(message, ...buttons);
     if (choice === copy) {
       if (!(await copyToClipboard(links))) {

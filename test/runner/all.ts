@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { explainHarnessError, runTestsInCodeServer } from './codeServer';
 import { copyFixtureWorkspace, INTEGRATION_INDEX, PROJECT_ROOT } from './workspace';
 import { runExplorerUploadUiTest } from '../ui/explorerUpload';
+import { ensureTestEditor } from './setupEditor';
 
 interface SuiteResult {
   name: string;
@@ -75,8 +76,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const results: SuiteResult[] = [];
+  // The editor layers need the test editor built: checked (or built, once) before the first of them.
+  let editor: Promise<void> | undefined;
   for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
     try {
+      if (name !== 'unit') {
+        await (editor ??= ensureTestEditor());
+      }
       results.push(await SUITES[name]());
     } catch (error) {
       results.push({ name, passed: 0, failed: 1, note: explainHarnessError(error) });

@@ -163,7 +163,7 @@ function resolveCodeServerDir(explicit?: string): string {
   throw new HarnessError(
     'code-server is not installed: could not resolve "code-server/package.json" from ' +
       `${bases.join(' or ')}. Add "code-server": "4.100.3" to devDependencies, run npm install, ` +
-      'then sh test/runner/setup-code-server.sh.'
+      'then npm run setup:editor.'
   );
 }
 
@@ -201,7 +201,7 @@ export function checkCodeServerInstall(dir: string): void {
   if (missing.length) {
     throw new HarnessError(
       `code-server at ${dir} is not fully installed; missing:\n  - ${missing.join('\n  - ')}\n` +
-        'Run: sh test/runner/setup-code-server.sh (installs Debian packages, prepares the ripgrep cache and runs ' +
+        'Run: npm run setup:editor (installs Debian packages, prepares the ripgrep cache and runs ' +
         "code-server's postinstall)."
     );
   }
@@ -412,7 +412,7 @@ export async function launchChromium(chromiumPath?: string, tmpDir?: string): Pr
   if (!fs.existsSync(executablePath)) {
     throw new HarnessError(
       `Chromium not found at ${executablePath}. Install Debian's package (apt-get install -y chromium, ` +
-        'or run sh test/runner/setup-code-server.sh) or set CHROMIUM_PATH.'
+        'or run npm run setup:editor) or set CHROMIUM_PATH.'
     );
   }
   let pw: typeof import('playwright-core');
@@ -503,7 +503,7 @@ export async function runTestsInCodeServer(opts: RunTestsOptions): Promise<RunTe
   if (!fs.existsSync(chromiumPath)) {
     throw new HarnessError(
       `Chromium not found at ${chromiumPath}. Install Debian's package (apt-get install -y chromium, ` +
-        'or run sh test/runner/setup-code-server.sh) or set CHROMIUM_PATH.'
+        'or run npm run setup:editor) or set CHROMIUM_PATH.'
     );
   }
   checkCodeServerInstall(resolveCodeServerDir(opts.codeServerDir));

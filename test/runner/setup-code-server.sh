@@ -11,6 +11,11 @@
 #                                      `npm ci` when allowScripts has "code-server": true).
 #   sh test/runner/setup-code-server.sh --finish   only build/repair/verify node_modules/code-server (after npm ci).
 #   sh test/runner/setup-code-server.sh --check    verify only; exit 1 if code-server is not usable.
+#   sh test/runner/setup-code-server.sh --auto     what `npm install` (postinstall), `npm start` and `npm test` run:
+#                                      a check (< 1 s) when all is in place, else the steps above
+#                                      (no npm ci of the project) with one progress line per step,
+#                                      the tools' output in node_modules/.kie-setup.log. --soft: never
+#                                      fail (postinstall), only say in one line what to run.
 #   eval "$(sh test/runner/setup-code-server.sh --print-env)"   export the npm env vars in the calling shell.
 #
 # Environment knobs: SETUP_CS_NO_APT=1 (skip apt), SETUP_CS_APT_SIMULATE=1 (apt-get -s),
@@ -24,10 +29,24 @@ case "${1:-}" in
   --prepare) MODE=prepare ;;
   --finish) MODE=finish ;;
   --check) MODE=check ;;
+  --auto) MODE=auto ;;
   --print-env) MODE=print-env ;;
   -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
   *) echo "setup-code-server: unknown argument $1" >&2; exit 2 ;;
 esac
+SOFT=""
+[ "${2:-}" = --soft ] && SOFT=1
+
+if [ "$MODE" = auto ]; then
+  # Run from npm (postinstall, or a runner started by npm run): drop what npm exported for its own
+  # lifecycle (npm_config_local_prefix, npm_package_*, node_modules/.bin on PATH...). The nested npm
+  # installs below (code-server's postinstall runs npm install in lib/vscode) must see a plain
+  # environment, not the project's.
+  for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+  unset INIT_CWD 2>/dev/null || true
+  PATH=$(echo "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
+  export PATH
+fi
 
 PROJECT_DIR=$(pwd)
 CS_DIR="$PROJECT_DIR/node_modules/code-server"
@@ -73,12 +92,10 @@ CS_VERSION=$(wanted_cs_version)
 # ---------------------------------------------------------------------------------------------
 # 1. Debian packages (installed only when missing; apt-get update at most once)
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-ensure_system_packages() {
-  if [ "${SETUP_CS_NO_APT:-}" = 1 ]; then log "apt: skipped (SETUP_CS_NO_APT=1)"; return; fi
-  command -v dpkg-query >/dev/null 2>&1 || { log "apt: not a Debian system, skipping package check"; return; }
+# chromium: the browser; libkrb5-dev: headers for the `kerberos` native module; ripgrep: rg binary
+# for @vscode/ripgrep; fonts-dejavu-core: readable screenshots; unzip: the VSIX content test
+missing_packages() {
   missing=""
-  # chromium: the browser; libkrb5-dev: headers for the `kerberos` native module; ripgrep: rg binary
-  # for @vscode/ripgrep; fonts-dejavu-core: readable screenshots; unzip: the VSIX content test
   for p in chromium libkrb5-dev ripgrep fonts-dejavu-core unzip ${SETUP_CS_EXTRA_APT_PACKAGES:-}; do
     is_installed "$p" || missing="$missing $p"
   done
@@ -87,11 +104,18 @@ ensure_system_packages() {
     is_installed build-essential || missing="$missing build-essential"
   fi
   command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+  echo "$missing"
+}
+ensure_system_packages() {
+  if [ "${SETUP_CS_NO_APT:-}" = 1 ]; then log "apt: skipped (SETUP_CS_NO_APT=1)"; return; fi
+  command -v dpkg-query >/dev/null 2>&1 || { log "apt: not a Debian system, skipping package check"; return; }
+  missing=$(missing_packages)
   if [ -z "$missing" ]; then log "apt: all needed packages present"; return; fi
   SUDO=""
   if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to apt-get install:$missing"
-    SUDO=sudo
+    command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null \
+      || die "need root (or sudo) to install the Debian packages the test editor needs: run sudo apt-get install -y --no-install-recommends$missing"
+    SUDO="sudo -n"
   fi
   log "apt: installing$missing"
   SIM=""; [ "${SETUP_CS_APT_SIMULATE:-}" = 1 ] && SIM="-s"
@@ -248,6 +272,59 @@ smoke_test() {
   if [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_PATH:-}" ]; then log "chromium: ${CHROMIUM_PATH:-/usr/bin/chromium}"; else die "chromium missing"; fi
 }
 
+# ---------------------------------------------------------------------------------------------
+# 5. --auto: behind npm install (postinstall), npm start and npm test
+auto_fail() { # $1 = one line: what to run and why
+  echo "[kie setup] $1" >&2
+  [ -n "$SOFT" ] && exit 0
+  exit 1
+}
+auto_step() { # $1 = n/total, $2 = what, $3 = function; its output goes to the log
+  printf '[kie setup %s] %s … ' "$1" "$2"
+  s0=$(date +%s)
+  echo "== $2" >>"$LOGFILE"
+  # in the background so that set -e holds inside the step (it is off inside an if condition)
+  ( $3 ) >>"$LOGFILE" 2>&1 &
+  rc=0; wait $! || rc=$?
+  if [ "$rc" = 0 ]; then
+    echo "done ($(( $(date +%s) - s0 )) s)"
+  else
+    echo "failed"
+    tail -n 15 "$LOGFILE" | sed 's/^/    /' >&2
+    auto_fail "the test editor's set-up failed at \"$2\" (full log: $LOGFILE); fix the cause above, then run: npm run setup:editor"
+  fi
+}
+chromium_found() { [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; }
+auto_packages() {
+  if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    for tool in rg make g++ python3; do command -v "$tool" >/dev/null 2>&1 || auto_fail "not Debian, so the set-up cannot install what the test editor needs: install Chromium (or set CHROMIUM_PATH), ripgrep, the Kerberos headers (libkrb5) and a C++ toolchain, then run: npm run setup:editor"; done
+    chromium_found || auto_fail "not Debian and no Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium}: install Chromium (the test editor's browser) and set CHROMIUM_PATH, then run: npm run setup:editor"
+    echo "[kie setup 1/4] Debian packages … not Debian: using the installed rg, Chromium and compilers"
+    return
+  fi
+  missing=$(missing_packages)
+  if [ -z "$missing" ]; then echo "[kie setup 1/4] Debian packages … present"; return; fi
+  if [ "$(id -u)" != 0 ] && ! { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then
+    auto_fail "the test editor needs the Debian packages$missing and this user cannot install them (not root, no password-less sudo); run: sudo apt-get install -y --no-install-recommends$missing && npm run setup:editor"
+  fi
+  auto_step 1/4 "Debian packages:$missing (apt-get install)" ensure_system_packages
+}
+auto_run() {
+  LOGFILE="$PROJECT_DIR/node_modules/.kie-setup.log"
+  [ -f "$CS_DIR/package.json" ] || auto_fail "node_modules/code-server is missing (the test editor, a devDependency): run npm install"
+  if [ -z "$(problems)" ] && chromium_found; then
+    echo "[kie setup] test editor ready (code-server $CS_VERSION, ${CHROMIUM_PATH:-/usr/bin/chromium})"
+    return
+  fi
+  ( : >"$LOGFILE" ) 2>/dev/null || LOGFILE=$(mktemp)
+  echo "[kie setup] building the test editor once (code-server $CS_VERSION as VS Code, Chromium); details in $LOGFILE"
+  auto_packages
+  auto_step 2/4 "ripgrep for VS Code's search, from Debian's rg (no download)" ensure_ripgrep_cache
+  auto_step 3/4 "code-server's native modules (npm install in lib/vscode; about a minute)" ensure_code_server_built
+  auto_step 4/4 "check: code-server --version, Chromium" smoke_test
+  echo "[kie setup] test editor ready ($(( $(date +%s) - T0 )) s)"
+}
+
 case "$MODE" in
   check)
     p=$(problems); [ -z "$p" ] || { echo "$p" | sed 's/^/  - /'; die "code-server is not usable"; }
@@ -257,6 +334,8 @@ case "$MODE" in
     log "ready for npm ci; npm needs: $(echo "$ENV_LINES" | sed 's/^export //' | tr '\n' ' ')" ;;
   finish)
     ensure_ripgrep_cache; ensure_code_server_built; smoke_test ;;
+  auto)
+    auto_run; exit 0 ;;
   full)
     ensure_system_packages; ensure_ripgrep_cache; ensure_npm_install
     ensure_ripgrep_cache; ensure_code_server_built; smoke_test ;;

@@ -63,11 +63,17 @@ export async function runExplorerUploadUiTest(vsix: string, log: (line: string) 
       const toast = page.locator(SEL.toast, { hasText: 'Uploading needs your Kie API key' });
       await toast.waitFor({ state: 'visible', timeout: 15_000 });
       await toast.locator('.monaco-button', { hasText: 'Set API Key' }).click();
+      await recordProgressToasts(page, 'Uploading diagram.png');
       await enterKeyInPasswordBox(page);
     });
-    await step(log, 'see the success notification', async () => {
+    await step(log, 'see the progress reach 99 B of 99 B and close, then the success notification', async () => {
       const toast = page.locator(SEL.toast, { hasText: 'Uploaded diagram.png' });
       await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      const progress = (await page.evaluate('window.kieProgressToasts')) as string[];
+      assert.equal(await page.locator(SEL.toast, { hasText: 'Uploading diagram.png' }).count(), 0, `no progress beside the success; progress seen: ${JSON.stringify(progress)}`);
+      const shown = progress.filter((text) => text !== '');
+      assert.ok(shown.length > 0, 'the progress notification was shown');
+      assert.match(shown[shown.length - 1], /\b99 B of 99 B\b/, `the last byte count is the total; progress seen: ${JSON.stringify(progress)}`);
       await screenshot(page, 'upload-notification.png');
       assert.ok(emulator.listFiles().some((file) => file.originalName === 'diagram.png' || file.fileName === 'diagram.png'), 'the emulator stored the file');
     });
@@ -127,6 +133,28 @@ async function step(log: (line: string) => void, name: string, action: () => Pro
   const started = Date.now();
   await action();
   log(`  ✔ ${name} (${Date.now() - started} ms)`);
+}
+
+/**
+ * Records, in the page, every text the toasts containing `title` show (in order, '' when none is
+ * on screen), into window.kieProgressToasts: what a user would have seen of the progress.
+ */
+async function recordProgressToasts(page: Page, title: string): Promise<void> {
+  // A script string: this project compiles without the DOM's types.
+  await page.evaluate(`(() => {
+    const wanted = ${JSON.stringify(title)};
+    const seen = (window.kieProgressToasts = []);
+    const record = () => {
+      const now = [...document.querySelectorAll('.notifications-toasts .notification-list-item')]
+        .map((item) => item.innerText.replace(/\\s+/g, ' ').trim())
+        .filter((text) => text.includes(wanted))
+        .join(' | ');
+      if (seen[seen.length - 1] !== now) {
+        seen.push(now);
+      }
+    };
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+  })()`);
 }
 
 async function enterKeyInPasswordBox(page: Page): Promise<void> {
