@@ -111,6 +111,59 @@ describe('the sensitive-file guard', () => {
     assert.match(testing.skippedSensitive.at(-1) ?? '', /^\.env looks like it holds environment secrets\./);
   });
 
+  describe('a single file a person chose is asked about in a modal', () => {
+    type WarningArgs = [string, ...unknown[]];
+    const window = vscode.window as unknown as { showWarningMessage: (...args: WarningArgs) => Thenable<unknown> };
+    const original = window.showWarningMessage;
+    let asked: WarningArgs[];
+
+    /** Answers the extension's warnings as a person would: `answer` for the modal, nothing for the rest. */
+    function answerModal(answer: string | undefined): void {
+      asked = [];
+      window.showWarningMessage = (...args: WarningArgs) => {
+        asked.push(args);
+        const options = args[1] as { modal?: boolean } | undefined;
+        return Promise.resolve(options?.modal ? answer : undefined);
+      };
+    }
+    afterEach(() => {
+      window.showWarningMessage = original;
+    });
+
+    it('Upload to Kie on id_rsa asks "… Upload it to a public link?"; Upload sends it', async () => {
+      answerModal('Upload');
+      const key = workspaceFile(`${FOLDER}/id_rsa`);
+      const requestsBefore = emulator.requestLog.length;
+      const [outcome] = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFromExplorer', key, [key]);
+      const modal = asked.find((args) => (args[1] as { modal?: boolean } | undefined)?.modal);
+      assert.ok(modal, 'a modal was shown');
+      assert.equal(modal[0], 'id_rsa looks like it holds a private key. Upload it to a public link?');
+      assert.ok(outcome.record, outcome.error?.message);
+      assert.equal(emulator.requestLog.length - requestsBefore, 1);
+      assert.equal(await (await fetch(outcome.record.url)).text(), PEM);
+    });
+
+    it('declining the modal sends nothing and resolves with "sensitive"', async () => {
+      answerModal(undefined);
+      const key = workspaceFile(`${FOLDER}/id_rsa`);
+      const requestsBefore = emulator.requestLog.length;
+      const [outcome] = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFromExplorer', key, [key]);
+      assert.equal(asked.filter((args) => (args[1] as { modal?: boolean } | undefined)?.modal).length, 1);
+      assert.equal(outcome.error?.code, 'sensitive');
+      assert.equal(emulator.requestLog.length, requestsBefore);
+    });
+
+    it('a folder chosen in the Explorer skips such files without asking about each', async () => {
+      answerModal('Upload'); // the folder confirmation; a question about a secret would also get a yes
+      const outcomes = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFromExplorer', workspaceFile(FOLDER));
+      const modals = asked.filter((args) => (args[1] as { modal?: boolean } | undefined)?.modal).map((args) => args[0]);
+      assert.equal(modals.length, 1, `only the folder confirmation: ${modals.join(' | ')}`);
+      assert.match(modals[0], /^Upload 6 files/);
+      assert.equal(outcomes.filter((outcome) => outcome.error?.code === 'sensitive').length, 4);
+      assert.equal(outcomes.filter((outcome) => outcome.record).length, 2);
+    });
+  });
+
   it('the user\'s kieUpload.sensitiveFiles globs hold back more files', async () => {
     const extensionApi = await api();
     const config = vscode.workspace.getConfiguration('kieUpload');
