@@ -111,6 +111,23 @@ describe('the sensitive-file guard', () => {
     assert.match(testing.skippedSensitive.at(-1) ?? '', /^\.env looks like it holds environment secrets\./);
   });
 
+  it('Re-upload meets the guard again when the local file has come to hold a secret since', async () => {
+    const file = workspaceFile(`${FOLDER}/draft.txt`);
+    await fs.writeFile(file.fsPath, 'a harmless draft\n');
+    try {
+      const [first] = await (await api()).uploadFiles([file]);
+      assert.ok(first.record, first.error?.message);
+      await fs.writeFile(file.fsPath, `a harmless draft\n${PEM}`);
+      const requestsBefore = emulator.requestLog.length;
+      const again = await vscode.commands.executeCommand<UploadOutcome>('kieUpload.reupload', first.record);
+      assert.equal(again.error?.code, 'sensitive');
+      assert.equal(emulator.requestLog.length, requestsBefore, 'nothing was sent');
+      assert.equal(await (await fetch(first.record.url)).text(), 'a harmless draft\n', 'the earlier link still serves the earlier bytes');
+    } finally {
+      await fs.rm(file.fsPath, { force: true });
+    }
+  });
+
   describe('a single file a person chose is asked about in a modal', () => {
     type WarningArgs = [string, ...unknown[]];
     const window = vscode.window as unknown as { showWarningMessage: (...args: WarningArgs) => Thenable<unknown> };
