@@ -161,7 +161,7 @@ export class UploadFlow {
     const message =
       skipped.length === 1
         ? (outcomes.find((outcome) => outcome.error?.code === 'sensitive')?.error?.message ?? listed)
-        : vscode.l10n.t('Skipped {0} files that look like they hold secrets: {1}. Nothing of them was sent.', skipped.length, listed);
+        : vscode.l10n.t('Skipped {0} files that look like they hold secrets: {1}. None of them was sent.', skipped.length, listed);
     this.deps.onSkippedSensitive?.(message);
     void vscode.window.showWarningMessage(message);
   }
@@ -224,7 +224,6 @@ export class UploadFlow {
     }
   }
 }
-
 
 function canConfirm(jobs: readonly UploadJob[], options: FlowOptions): boolean {
   return options.confirmSensitive === true && jobs.length === 1 && jobs[0].startAnyway !== undefined;
