@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { UploadOptions, UploadOutcome, UploadRecord } from './core/types';
+import type { ErrorCode, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
 
 /** What `activate()` returns to other extensions (fixed by INTERFACE.md). */
 export interface KieUploadApi {
@@ -14,4 +14,4 @@ export interface KieUploadApi {
   onDidChangeHistory: vscode.Event<void>;
 }
 
-export type { UploadOptions, UploadOutcome, UploadRecord };
+export type { ErrorCode, UploadOptions, UploadOutcome, UploadRecord };

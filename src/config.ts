@@ -36,14 +36,15 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     naming: config.get('naming') === 'original' ? 'original' : 'uniqueFolder',
     historyLimit: Math.floor(numberIn(config.get('historyLimit'), 200, 1, 5000)),
     expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
-    preferUploadOnDropAndPaste: config.get('dropAndPaste.preferUpload') === true,
+    preferUploadOnDropAndPaste: userLevel(config, 'dropAndPaste.preferUpload') === true,
     sensitiveFiles: stringList(userLevel(config, 'sensitiveFiles')),
   });
 }
 
 /**
  * Application-scoped settings are read from the user's own settings only: a workspace's
- * `.vscode/settings.json` can never redirect where the key goes or how hard the service is hit.
+ * `.vscode/settings.json` can never redirect where the key goes or how hard the service is hit,
+ * nor make drops and pastes upload by default.
  */
 function userLevel<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
   const inspected = config.inspect<T>(key);
@@ -78,4 +79,22 @@ export function readProxySettings(): ProxySettings {
     strictSSL: userLevel<boolean>(http, 'proxyStrictSSL') !== false,
     noProxy: Array.isArray(noProxy) ? noProxy.filter((entry) => typeof entry === 'string') : [],
   };
+}
+
+/** The upload edit's kind in the drop and paste widget (`markdown.link.kieUpload`). */
+const UPLOAD_EDIT_KIND = 'markdown.link.kieUpload';
+
+/**
+ * Whether the workspace itself (not the user) names the upload edit in VS Code's
+ * `editor.dropIntoEditor.preferences` or `editor.pasteAs.preferences`: that would make a plain drop
+ * or paste send the file to a public link with no choice made, so the edit is then not offered.
+ * The user's own settings (also per language) may prefer it.
+ */
+export function workspacePrefersUploadEdit(document: { uri: vscode.Uri; languageId: string }, gesture: 'drop' | 'paste'): boolean {
+  const key = gesture === 'drop' ? 'dropIntoEditor.preferences' : 'pasteAs.preferences';
+  const inspected = vscode.workspace.getConfiguration('editor', { uri: document.uri, languageId: document.languageId }).inspect<unknown>(key);
+  const workspaceValues = [inspected?.workspaceValue, inspected?.workspaceFolderValue, inspected?.workspaceLanguageValue, inspected?.workspaceFolderLanguageValue];
+  return workspaceValues.some(
+    (value) => Array.isArray(value) && value.some((kind) => typeof kind === 'string' && (kind === UPLOAD_EDIT_KIND || kind.startsWith(`${UPLOAD_EDIT_KIND}.`))),
+  );
 }

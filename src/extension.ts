@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const historyChanged = new vscode.EventEmitter<void>();
   const uploads = new UploadService({ getConfig, getApiKey: () => keys.get(), history, logger, redact: (text) => logger.redact(text) });
   const status = new UploadStatus();
-  const flow = new UploadFlow({ keys, getConfig, status });
+  const flow = new UploadFlow({ keys, getConfig, status, onSkippedSensitive: testing && ((message) => testing.skippedSensitive.push(message)) });
   const uploadDeps = { uploads, flow };
   const recentUploads = new RecentUploadsProvider(history);
   const dropPaste = new UploadDropPasteProvider({
@@ -180,10 +180,12 @@ export interface TestingHandle {
   warnings: string[][];
   dropPaste?: UploadDropPasteProvider;
   settledDropsAndPastes: UploadOutcome[][];
+  /** The summaries naming files the sensitive-file guard held back. */
+  skippedSensitive: string[];
   contextKeyValue: typeof contextKeyValue;
 }
 
 function createTestingHandle(context: vscode.ExtensionContext): TestingHandle {
-  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], contextKeyValue };
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], skippedSensitive: [], contextKeyValue };
 }
 

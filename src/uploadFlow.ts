@@ -9,6 +9,7 @@ import type { KieConfig } from './config';
 import type { KeyStore } from './keyStore';
 import type { UploadStatus } from './uploadStatus';
 import { insertLinks } from './editorLinks';
+import { sensitiveQuestion } from './uploadService';
 
 /** The workbench shows a progress notification at least 800 ms (ProgressService, VS Code 1.100), counted from when the start reaches it: 100 ms more. */
 const MIN_NOTIFICATION_MS = 900;
@@ -19,23 +20,38 @@ const CLOSE_MARGIN_MS = 50;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A batch's outcomes, and when its progress notification has closed. */
+interface Settled {
+  outcomes: UploadOutcome[];
+  closed: Promise<void>;
+}
+
 /** One upload of a batch: what the user sees, and how to start it. */
 export interface UploadJob {
   readonly label: string;
   /** Bytes that will be sent, when known in advance (for the progress total). */
   readonly size: number;
   start(controls: UploadControls): Promise<UploadOutcome>;
+  /** The same upload past the sensitive-file guard, for when the person who chose the file says so. */
+  startAnyway?(controls: UploadControls): Promise<UploadOutcome>;
 }
 
 export interface FlowDeps {
   keys: KeyStore;
   getConfig: () => KieConfig;
   status: UploadStatus;
+  /** Told of each summary of files the sensitive-file guard held back (the integration tests read it). */
+  onSkippedSensitive?: (message: string) => void;
 }
 
 export interface FlowOptions {
   /** A person started this (no arguments, or the Explorer): prompts and dialogs are allowed. */
   interactive: boolean;
+  /**
+   * One file a person chose themselves (not a folder, not a batch): if it looks like it holds a
+   * secret, a modal asks whether to upload it anyway. Otherwise such files are skipped and named.
+   */
+  confirmSensitive?: boolean;
 }
 
 /**
@@ -50,10 +66,10 @@ export class UploadFlow {
     if (options.interactive && !(await this.ensureKey())) {
       return jobs.map((job) => ({ source: job.label, error: { code: 'no-api-key', message: vscode.l10n.t('No API key is set.') } }));
     }
-    const { outcomes, closed } = this.withProgress(jobs);
-    const settled = await outcomes;
-    void this.report(jobs, settled, options, closed);
-    return settled;
+    const first = this.withProgress(jobs);
+    const { outcomes, closed } = await this.confirmSensitive(jobs, { outcomes: await first.outcomes, closed: first.closed }, options);
+    void this.report(jobs, outcomes, options, closed);
+    return outcomes;
   }
 
   /** Without a key, offer to set one and carry on with the upload once it is stored. */
@@ -133,7 +149,10 @@ export class UploadFlow {
 
   private async report(jobs: readonly UploadJob[], outcomes: readonly UploadOutcome[], options: FlowOptions, progressClosed: Promise<void>): Promise<void> {
     const records = outcomes.flatMap((outcome) => (outcome.record ? [outcome.record] : []));
-    const failures = outcomes.map((outcome, index) => ({ outcome, job: jobs[index] })).filter(({ outcome }) => outcome.error);
+    const failures = outcomes.map((outcome, index) => ({ outcome, job: jobs[index] })).filter(({ outcome }) => outcome.error && outcome.error.code !== 'sensitive');
+    if (!canConfirm(jobs, options)) {
+      void progressClosed.then(() => this.reportSkipped(jobs.filter((_job, index) => outcomes[index]?.error?.code === 'sensitive'), outcomes));
+    }
     // Side by side: the success notification stays open until the user closes it, and the
     // failures must not wait for that (nor the other way round). Both wait for the progress
     // notification to close, so that it never stands beside its own result.
@@ -141,6 +160,46 @@ export class UploadFlow {
       records.length > 0 ? this.afterUpload(records, options, progressClosed) : undefined,
       failures.length > 0 ? progressClosed.then(() => this.reportFailures(failures, jobs.length, options)) : undefined,
     ]);
+  }
+
+  /** The person who chose a single file that looks like it holds a secret decides; a yes sends it after all. */
+  private async confirmSensitive(jobs: readonly UploadJob[], settled: Settled, options: FlowOptions): Promise<Settled> {
+    const [job] = jobs;
+    const error = settled.outcomes[0]?.error;
+    if (!canConfirm(jobs, options) || error?.code !== 'sensitive' || !job.startAnyway) {
+      return settled;
+    }
+    await settled.closed;
+    const upload = vscode.l10n.t('Upload');
+    const choice = await vscode.window.showWarningMessage(
+      sensitiveQuestion(error.message),
+      { modal: true, detail: vscode.l10n.t('Anyone who gets the link can download the file until it expires.') },
+      upload,
+    );
+    if (choice !== upload) {
+      return settled;
+    }
+    const startAnyway = job.startAnyway.bind(job);
+    const again = this.withProgress([{ label: job.label, size: job.size, start: startAnyway }]);
+    return { outcomes: await again.outcomes, closed: again.closed };
+  }
+
+  /**
+   * Files the sensitive-file guard held back in a batch, a folder, a publish or an automated call:
+   * named in one warning, and neither counted as failures nor offered for Retry.
+   */
+  private reportSkipped(skipped: readonly UploadJob[], outcomes: readonly UploadOutcome[]): void {
+    if (skipped.length === 0) {
+      return;
+    }
+    const names = skipped.slice(0, 10).map((job) => job.label);
+    const listed = skipped.length > 10 ? vscode.l10n.t('{0} and {1} more', names.join(', '), skipped.length - 10) : names.join(', ');
+    const message =
+      skipped.length === 1
+        ? (outcomes.find((outcome) => outcome.error?.code === 'sensitive')?.error?.message ?? listed)
+        : vscode.l10n.t('Skipped {0} files that look like they hold secrets: {1}. None of them was sent.', skipped.length, listed);
+    this.deps.onSkippedSensitive?.(message);
+    void vscode.window.showWarningMessage(message);
   }
 
   private async afterUpload(records: readonly UploadRecord[], options: FlowOptions, progressClosed: Promise<void>): Promise<void> {
@@ -203,3 +262,6 @@ export class UploadFlow {
   }
 }
 
+function canConfirm(jobs: readonly UploadJob[], options: FlowOptions): boolean {
+  return options.confirmSensitive === true && jobs.length === 1 && jobs[0].startAnyway !== undefined;
+}

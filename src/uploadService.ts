@@ -6,12 +6,15 @@ import type { KieClient, UploadControls } from './core/client';
 import { UploadError } from './core/errors';
 import type { UploadHistory } from './core/history';
 import { settleUpload } from './core/outcome';
+import type { SensitiveFinding } from './core/sensitive';
 import { fileNameFromUrl, uploadPathFor } from './core/naming';
 import { batchWorkers, mapConcurrent } from './core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from './core/types';
 import { BASE64_LIMIT_BYTES, formatBytes } from './core/validation';
 import { readProxySettings, type KieConfig } from './config';
 import { loadEngine } from './engineLoader';
+
+type Engine = Awaited<ReturnType<typeof loadEngine>>;
 
 export interface UploadServiceDeps {
   getConfig: () => KieConfig;
@@ -39,13 +42,14 @@ export class UploadService implements vscode.Disposable {
   uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     options = this.named(options);
     return this.settle(String(uri), async () => {
-      const client = await this.getClient();
       if (uri.scheme === 'file') {
-        return client.uploadFile(uri.fsPath, options, controls, uri.toString());
+        await this.guard(String(uri), basename(uri), options, (engine, globs) => engine.inspectFile(uri.fsPath, globs));
+        return (await this.getClient()).uploadFile(uri.fsPath, options, controls, uri.toString());
       }
       // Remote and virtual file systems: read through VS Code, which only works for small files.
       const data = await readThroughWorkspace(uri);
-      return client.uploadData(data, basename(uri), { method: 'base64', ...options }, controls, uri.toString());
+      await this.guard(String(uri), basename(uri), options, (engine, globs) => engine.findSensitive(uri.path, data, globs));
+      return (await this.getClient()).uploadData(data, basename(uri), { method: 'base64', ...options }, controls, uri.toString());
     }, controls);
   }
 
@@ -57,7 +61,10 @@ export class UploadService implements vscode.Disposable {
 
   uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     options = this.named(options);
-    return this.settle('data', async () => (await this.getClient()).uploadData(data, fileName, options, controls), controls);
+    return this.settle('data', async () => {
+      await this.guard('data', String(fileName), options, (engine, globs) => engine.findSensitive(String(fileName), data instanceof Uint8Array ? data : undefined, globs));
+      return (await this.getClient()).uploadData(data, fileName, options, controls);
+    }, controls);
   }
 
   /**
@@ -65,11 +72,12 @@ export class UploadService implements vscode.Disposable {
    * gets a fresh expiry: from the original local file while it exists, else from its original URL,
    * else from its own link while that is alive.
    */
-  async reupload(record: UploadRecord, controls: UploadControls = {}): Promise<UploadOutcome> {
+  async reupload(record: UploadRecord, controls: UploadControls = {}, guard: Pick<UploadOptions, 'allowSensitive'> = {}): Promise<UploadOutcome> {
     const target: UploadOptions = { uploadPath: record.uploadPath, fileName: record.fileName };
     const local = await existingLocalSource(record.source);
     if (local) {
-      return this.uploadFile(local, { ...target, method: record.method === 'base64' ? 'base64' : 'stream' }, controls);
+      // The local file may have changed since: it meets the sensitive-file guard again.
+      return this.uploadFile(local, { ...target, method: record.method === 'base64' ? 'base64' : 'stream', ...guard }, controls);
     }
     if (/^https?:\/\//i.test(record.source)) {
       return this.uploadUrl(record.source, target, controls);
@@ -100,6 +108,29 @@ export class UploadService implements vscode.Disposable {
       return size;
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The sensitive-file guard, on the one path every local upload takes (commands, Explorer, drop,
+   * paste, publish, re-upload, the API): a file that looks like it holds a secret is refused before
+   * anything is sent, unless the caller passed `allowSensitive: true`. The log names the file, never
+   * what is in it.
+   */
+  private async guard(
+    source: string,
+    name: string,
+    options: UploadOptions,
+    inspect: (engine: Engine, globs: readonly string[]) => SensitiveFinding | undefined | Promise<SensitiveFinding | undefined>,
+  ): Promise<void> {
+    if (options.allowSensitive === true) {
+      this.deps.logger.info(`${source}: sent without the sensitive-file guard (allowSensitive)`);
+      return;
+    }
+    const engine = await loadEngine();
+    const found = await inspect(engine, this.deps.getConfig().sensitiveFiles);
+    if (found) {
+      throw new UploadError('sensitive', sensitiveMessage(engine.describeSensitive(name, found)));
     }
   }
 
@@ -181,12 +212,29 @@ function sanitizeOptions(options: unknown): UploadOptions {
   if (!options || typeof options !== 'object') {
     return {};
   }
-  const { fileName, uploadPath, method } = options as Record<string, unknown>;
+  const { fileName, uploadPath, method, allowSensitive } = options as Record<string, unknown>;
   return {
     ...(typeof fileName === 'string' ? { fileName } : {}),
     ...(typeof uploadPath === 'string' ? { uploadPath } : {}),
     ...(method === 'stream' || method === 'base64' ? { method } : {}),
+    // A deliberate opt-out of the guard: `1`, `'true'` or `{}` from a careless caller do not count.
+    ...(allowSensitive === true ? { allowSensitive } : {}),
   };
+}
+
+/** The outcome's message for a file the guard refused: "id_rsa looks like it holds a private key. Nothing was sent." */
+function sensitiveMessage(description: string): string {
+  return `${description} ${vscode.l10n.t('Nothing was sent.')}`;
+}
+
+/**
+ * The question for a person who chose such a file themselves: "id_rsa looks like it holds a
+ * private key. Upload it to a public link?" — from a `'sensitive'` outcome's message.
+ */
+export function sensitiveQuestion(message: string): string {
+  const suffix = ` ${vscode.l10n.t('Nothing was sent.')}`;
+  const description = message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
+  return vscode.l10n.t('{0} Upload it to a public link?', description);
 }
 
 async function readThroughWorkspace(uri: vscode.Uri): Promise<Uint8Array> {

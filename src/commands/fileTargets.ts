@@ -74,6 +74,7 @@ export function uploadJobs(uploads: UploadService, targets: FileTargets, options
     label: basename(uri),
     size,
     start: (controls) => uploads.uploadFile(uri, options, controls),
+    startAnyway: (controls) => uploads.uploadFile(uri, { ...options, allowSensitive: true }, controls),
   }));
 }
 
@@ -97,6 +98,9 @@ export async function uploadTargets(deps: UploadCommandDeps, targets: FileTarget
   if (targets.files.length === 0) {
     return targets.problems;
   }
-  const outcomes = await deps.flow.run(uploadJobs(deps.uploads, targets), { interactive });
+  // A single file a person picked is asked about when it looks like it holds a secret; files of a
+  // folder or a selection of many are skipped and named instead.
+  const confirmSensitive = interactive && targets.folders.length === 0 && targets.files.length === 1;
+  const outcomes = await deps.flow.run(uploadJobs(deps.uploads, targets), { interactive, confirmSensitive });
   return [...outcomes, ...targets.problems];
 }

@@ -19,10 +19,11 @@ abstract class HistoryItemCommand<R> implements Command {
       void vscode.window.showWarningMessage(vscode.l10n.t('That upload is no longer in Recent Uploads.'));
       return undefined;
     }
-    return this.run(records);
+    return this.run(records, item);
   }
 
-  protected abstract run(records: UploadRecord[]): Promise<R>;
+  /** `clicked` is the item the command was called with: a tree node when a person used the view. */
+  protected abstract run(records: UploadRecord[], clicked?: unknown): Promise<R>;
 }
 
 /** Copies text for the selected uploads, one line each; resolves with what was copied. */

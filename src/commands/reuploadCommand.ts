@@ -2,6 +2,7 @@ import type { UploadHistory } from '../core/history';
 import type { UploadOutcome, UploadRecord } from '../core/types';
 import type { UploadFlow } from '../uploadFlow';
 import type { UploadService } from '../uploadService';
+import { UploadNode } from '../views/recentUploadsView';
 import { CommandIds } from './command';
 import { HistoryItemCommand } from './linkCommands';
 
@@ -20,10 +21,17 @@ export class ReuploadCommand extends HistoryItemCommand<UploadOutcome | UploadOu
     super(history);
   }
 
-  protected async run(records: UploadRecord[]): Promise<UploadOutcome | UploadOutcome[]> {
+  protected async run(records: UploadRecord[], clicked?: unknown): Promise<UploadOutcome | UploadOutcome[]> {
     const outcomes = await this.flow.run(
-      records.map((record) => ({ label: record.fileName, size: record.fileSize, start: (controls) => this.uploads.reupload(record, controls) })),
-      { interactive: false },
+      records.map((record) => ({
+        label: record.fileName,
+        size: record.fileSize,
+        start: (controls) => this.uploads.reupload(record, controls),
+        startAnyway: (controls) => this.uploads.reupload(record, controls, { allowSensitive: true }),
+      })),
+      // One entry clicked in Recent Uploads is a person's choice: a local file that now looks like it
+      // holds a secret is asked about. Automation (a record or an id) gets the 'sensitive' outcome.
+      { interactive: false, confirmSensitive: records.length === 1 && clicked instanceof UploadNode },
     );
     return records.length === 1 ? outcomes[0] : outcomes;
   }

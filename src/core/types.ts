@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'too-large'
   | 'invalid-input'
   | 'not-found'
-  | 'no-api-key';
+  | 'no-api-key'
+  /** The sensitive-file guard held the file back (it looks like it holds a secret); nothing was sent. */
+  | 'sensitive';
 
 /** One successful upload, as kept in the history. */
 export interface UploadRecord {
@@ -45,6 +47,11 @@ export interface UploadOptions {
   fileName?: string;
   uploadPath?: string;
   method?: 'stream' | 'base64';
+  /**
+   * Send a file even if it looks like it holds a secret (a private key, `.env`, credentials). Without
+   * it such uploads resolve with the error code `'sensitive'` and send nothing. Only `true` counts.
+   */
+  allowSensitive?: boolean;
 }
 
 /** The result of one upload: a record, or an error. Never both. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { workspacePrefersUploadEdit } from '../config';
 import type { UploadOutcome } from '../core/types';
 import type { UploadService } from '../uploadService';
 import { PendingLinks, type PendingUpload } from './pendingLinks';
@@ -35,7 +36,10 @@ type PasteEdit = vscode.DocumentPasteEdit & { upload: UploadEdit };
 export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<DropEdit>, vscode.DocumentPasteEditProvider<PasteEdit> {
   constructor(private readonly deps: DropPasteDeps) {}
 
-  provideDocumentDropEdits(document: vscode.TextDocument, _position: vscode.Position, dataTransfer: vscode.DataTransfer): Promise<DropEdit | undefined> {
+  async provideDocumentDropEdits(document: vscode.TextDocument, _position: vscode.Position, dataTransfer: vscode.DataTransfer): Promise<DropEdit | undefined> {
+    if (workspacePrefersUploadEdit(document, 'drop')) {
+      return undefined; // A workspace must not make drops upload by default (README, Security).
+    }
     return this.offer(document, dataTransfer, (text, label) => new vscode.DocumentDropEdit(text, label, UPLOAD_EDIT_KIND), [BUILT_IN_MARKDOWN]);
   }
 
@@ -50,7 +54,8 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
     dataTransfer: vscode.DataTransfer,
     context: vscode.DocumentPasteEditContext,
   ): Promise<PasteEdit[] | undefined> {
-    if (context.only && !UPLOAD_EDIT_KIND.intersects(context.only)) {
+    if (context.only ? !UPLOAD_EDIT_KIND.intersects(context.only) : workspacePrefersUploadEdit(document, 'paste')) {
+      // Not the kind asked for by Paste As…; or a workspace trying to make plain pastes upload by default.
       return undefined;
     }
     const edit = await this.offer(

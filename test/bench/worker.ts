@@ -10,6 +10,7 @@ import { fetch, FormData, request } from 'undici';
 import { base64JsonBody, fileSource } from '../../src/core/bodies';
 import { KieClient } from '../../src/core/client';
 import { batchWorkers, mapConcurrent } from '../../src/core/pool';
+import { inspectFile } from '../../src/core/sensitive';
 import { liveMemory, MiB, openFiles, PeakProbe, sampleMemory } from './proc';
 
 export interface UploadTarget {
@@ -22,6 +23,8 @@ export interface UploadTarget {
 export type WorkerSpec =
   /** KieClient.uploadFile, the extension's engine. */
   | (UploadTarget & { kind: 'client'; method: 'stream' | 'base64'; file: string })
+  /** A stream upload as UploadService makes it: the sensitive-file guard (inspectFile) first, or not. */
+  | (UploadTarget & { kind: 'guarded'; file: string; guard: boolean })
   /** undici fetch + FormData + fs.openAsBlob: the obvious code. */
   | (UploadTarget & { kind: 'fetch'; file: string })
   /** readFile + toString('base64') + JSON.stringify + undici request: the obvious base64 code. */
@@ -134,6 +137,23 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
         };
         const record = await engine.uploadFile(spec.file, { method: spec.method }, { onProgress });
         return { fileSize: record.fileSize, sentMs };
+      });
+      await engine.close();
+      return result;
+    }
+    case 'guarded': {
+      const engine = client(spec);
+      const result = await measure(async () => {
+        const start = performance.now();
+        if (spec.guard) {
+          const found = await inspectFile(spec.file, []);
+          if (found) {
+            throw new Error(`the guard held back ${basename(spec.file)} (${found.kind})`);
+          }
+        }
+        const guardMs = performance.now() - start;
+        const record = await engine.uploadFile(spec.file, { method: 'stream' });
+        return { fileSize: record.fileSize, guardMs };
       });
       await engine.close();
       return result;

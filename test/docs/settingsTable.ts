@@ -23,6 +23,7 @@ export function settingsTable(): string {
   const strings: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8'));
   const localize = (text = '') => text.replace(/^%(.+)%$/, (_, key: string) => strings[key] ?? text);
   const properties: Record<string, Property> = manifest.contributes.configuration.properties;
+  const restricted: string[] = manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [];
   const rows = Object.entries(properties).map(([key, property]) => {
     const description = localize(property.markdownDescription ?? property.description).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
     const values = property.enum
@@ -31,7 +32,8 @@ export function settingsTable(): string {
         .replace(/\.$/, '')}.`
       : '';
     const scope = property.scope === 'application' ? ' (user settings only)' : property.scope === 'language-overridable' ? ' (can be set per language)' : '';
-    return `| \`${key}\` | \`${JSON.stringify(property.default)}\` | ${description}${values}${scope} |`;
+    const untrusted = restricted.includes(key) ? ' (an untrusted workspace cannot set it)' : '';
+    return `| \`${key}\` | \`${JSON.stringify(property.default)}\` | ${description}${values}${scope}${untrusted} |`;
   });
   return [START, '| setting | default | meaning |', '|---|---|---|', ...rows, END].join('\n');
 }
