@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const recentUploads = new RecentUploadsProvider(history);
   const dropPaste = new UploadDropPasteProvider({
     uploads,
-    pending: new PendingLinks(),
+    pending: new PendingLinks((jobs) => flow.run(jobs, { interactive: true, intoDocument: true })),
     preferUpload: () => config.preferUploadOnDropAndPaste,
     onSettled: testing && ((outcomes) => testing.settledDropsAndPastes.push(outcomes)),
   });

@@ -27,6 +27,11 @@ export interface FlowDeps {
 export interface FlowOptions {
   /** A person started this (no arguments, or the Explorer): prompts and dialogs are allowed. */
   interactive: boolean;
+  /**
+   * The links go into a document (drop, paste): no after-upload action or success notification, and
+   * no Retry Failed, since the placeholder of a failed upload is already gone.
+   */
+  intoDocument?: boolean;
 }
 
 /**
@@ -107,7 +112,7 @@ export class UploadFlow {
   private async report(jobs: readonly UploadJob[], outcomes: readonly UploadOutcome[], options: FlowOptions): Promise<void> {
     const records = outcomes.flatMap((outcome) => (outcome.record ? [outcome.record] : []));
     const failures = outcomes.map((outcome, index) => ({ outcome, job: jobs[index] })).filter(({ outcome }) => outcome.error);
-    if (records.length > 0) {
+    if (records.length > 0 && !options.intoDocument) {
       await this.afterUpload(records, options);
     }
     if (failures.length > 0) {
@@ -156,7 +161,7 @@ export class UploadFlow {
     if (keyProblem) {
       actions.push(setKey);
     }
-    if (!cancelled) {
+    if (!cancelled && !options.intoDocument) {
       actions.push(retry);
     }
     const message = cancelled
