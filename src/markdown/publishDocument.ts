@@ -177,7 +177,9 @@ export class UploadLocalImagesCommand implements Command {
         known.targets.push(target);
         continue;
       }
-      if (skipped.has(key)) {
+      // Each link that is skipped is listed as written (a symlink and the file it points to: both).
+      const skipKey = `link:${target.target}`;
+      if (skipped.has(skipKey)) {
         continue;
       }
       const source = vscode.Uri.file(real).toString();
@@ -185,7 +187,7 @@ export class UploadLocalImagesCommand implements Command {
         const reason = root
           ? vscode.l10n.t('{0} is outside the workspace folder.', target.target)
           : vscode.l10n.t("{0} is outside the document's folder.", target.target);
-        skip(key, target.target, source, 'invalid-input', reason);
+        skip(skipKey, target.target, source, 'invalid-input', reason);
         continue;
       }
       const stat = await statFile(vscode.Uri.file(real));
@@ -194,7 +196,7 @@ export class UploadLocalImagesCommand implements Command {
       }
       const found = sensitiveByName(file, globs) ?? (await inspectFile(real, globs));
       if (found) {
-        skip(key, target.target, source, SENSITIVE, describeSensitive(target.target, found));
+        skip(skipKey, target.target, source, SENSITIVE, describeSensitive(target.target, found));
         continue;
       }
       const realUri = vscode.Uri.file(real);
