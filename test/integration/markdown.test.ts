@@ -146,7 +146,10 @@ describe('Markdown', () => {
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
         assert.ok(await exists(copy.fsPath), 'the Explorer pasted the copy');
+        // The paste opened the copy; the Markdown editor is the active one again, the focus stays in the Explorer.
+        await vscode.window.showTextDocument(editor.document);
         await vscode.commands.executeCommand('workbench.files.action.focusFilesExplorer');
+        assert.equal(vscode.window.activeTextEditor?.document, editor.document);
         const [outcome] = await untilSettled(settledBefore + 1);
         assert.ok(outcome.record, outcome.error?.message);
         assert.equal(editor.document.getText(), `Intro\n[data.csv](${outcome.record.url})`);
