@@ -159,6 +159,8 @@ describe('Markdown', () => {
       } finally {
         emulator.faults.latencyMs = 0;
         watcher.dispose();
+        const copyTabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => (tab.input as { uri?: vscode.Uri } | undefined)?.uri?.fsPath === copy.fsPath);
+        await vscode.window.tabGroups.close(copyTabs);
         await fs.rm(copy.fsPath, { force: true });
       }
     });
