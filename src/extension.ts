@@ -27,7 +27,7 @@ import { KeyStore } from './keyStore';
 import { registerDropPaste, UploadDropPasteProvider } from './markdown/dropPaste';
 import { LinkHealth, ReuploadLinkCommand } from './markdown/linkHealth';
 import { PendingLinks } from './markdown/pendingLinks';
-import { UploadLocalImagesCommand } from './markdown/publishDocument';
+import { showPublishConfirmation, UploadLocalImagesCommand, type PublishConfirmation } from './markdown/publishDocument';
 import { RedactingLogger } from './log';
 import { UploadFlow } from './uploadFlow';
 import { UploadService } from './uploadService';
@@ -84,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const recentUploads = new RecentUploadsProvider(history);
   const dropPaste = new UploadDropPasteProvider({
     uploads,
-    pending: new PendingLinks(),
+    pending: new PendingLinks((jobs) => flow.run(jobs, { interactive: true, intoDocument: true })),
     preferUpload: () => config.preferUploadOnDropAndPaste,
     onSettled: testing && ((outcomes) => testing.settledDropsAndPastes.push(outcomes)),
   });
@@ -143,7 +143,11 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
       new RemoveFromHistoryCommand(history),
       new ClearExpiredCommand(history),
       new RefreshCommand(history, recentUploads),
-      new UploadLocalImagesCommand(uploadDeps),
+      new UploadLocalImagesCommand({
+        ...uploadDeps,
+        getConfig,
+        confirm: testing && ((shown) => (testing.confirmPublish ?? showPublishConfirmation)(shown)),
+      }),
       new ReuploadLinkCommand(history),
     ]),
   );
@@ -182,6 +186,8 @@ export interface TestingHandle {
   settledDropsAndPastes: UploadOutcome[][];
   /** The summaries naming files the sensitive-file guard held back. */
   skippedSensitive: string[];
+  /** Stands in for the modal of Upload Local Images in Document when set: sees what it would show, answers. */
+  confirmPublish?: (shown: PublishConfirmation) => Promise<boolean>;
   contextKeyValue: typeof contextKeyValue;
 }
 

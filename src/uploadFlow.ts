@@ -52,6 +52,11 @@ export interface FlowOptions {
    * secret, a modal asks whether to upload it anyway. Otherwise such files are skipped and named.
    */
   confirmSensitive?: boolean;
+  /**
+   * The links go into a document (drop, paste): no after-upload action or success notification, and
+   * no Retry Failed, since the placeholder of a failed upload is already gone.
+   */
+  intoDocument?: boolean;
 }
 
 /**
@@ -157,7 +162,7 @@ export class UploadFlow {
     // failures must not wait for that (nor the other way round). Both wait for the progress
     // notification to close, so that it never stands beside its own result.
     await Promise.all([
-      records.length > 0 ? this.afterUpload(records, options, progressClosed) : undefined,
+      records.length > 0 && !options.intoDocument ? this.afterUpload(records, options, progressClosed) : undefined,
       failures.length > 0 ? progressClosed.then(() => this.reportFailures(failures, jobs.length, options)) : undefined,
     ]);
   }
@@ -244,7 +249,7 @@ export class UploadFlow {
     if (keyProblem) {
       actions.push(setKey);
     }
-    if (!cancelled) {
+    if (!cancelled && !options.intoDocument) {
       actions.push(retry);
     }
     const message = cancelled

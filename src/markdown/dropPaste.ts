@@ -32,6 +32,7 @@ type PasteEdit = vscode.DocumentPasteEdit & { upload: UploadEdit };
 /**
  * Drop files (Explorer or OS) or paste copied files or a clipboard image into Markdown: "Upload to
  * Kie and insert link". A placeholder goes in at once; the real link replaces it when the upload ends.
+ * The uploads run like every other upload: cancellable, in the status bar, failures summarised.
  */
 export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<DropEdit>, vscode.DocumentPasteEditProvider<PasteEdit> {
   constructor(private readonly deps: DropPasteDeps) {}
@@ -112,7 +113,8 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
       .filter((uri) => uri.scheme !== 'http' && uri.scheme !== 'https');
     for (const uri of uris) {
       const label = uri.path.slice(uri.path.lastIndexOf('/') + 1);
-      uploads.push({ label, start: () => this.deps.uploads.uploadFile(uri) });
+      const size = await sizeOf(uri);
+      uploads.push({ label, size, start: (controls) => this.deps.uploads.uploadFile(uri, {}, controls) });
     }
     if (uris.length > 0) {
       return uploads;
@@ -123,12 +125,24 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
         continue;
       }
       const name = file.name || `pasted-${new Date().toISOString().replace(/[:.]/g, '-')}.${mime.split('/')[1] ?? 'bin'}`;
+      const size = file.uri ? await sizeOf(file.uri) : 0;
       uploads.push({
         label: name,
-        start: async () => (file.uri ? this.deps.uploads.uploadFile(file.uri) : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64' })),
+        size,
+        start: async (controls) =>
+          file.uri ? this.deps.uploads.uploadFile(file.uri, {}, controls) : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64' }, controls),
       });
     }
     return uploads;
+  }
+}
+
+/** The size of a dropped or pasted file, for the progress total (0 when unknown). */
+async function sizeOf(uri: vscode.Uri): Promise<number> {
+  try {
+    return (await vscode.workspace.fs.stat(uri)).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -18,6 +18,13 @@ class FileItem extends vscode.DataTransferItem {
   }
 }
 
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function untilSettled(count: number): Promise<UploadOutcome[]> {
   const { testing } = await api();
   const deadline = Date.now() + 10_000;
@@ -112,7 +119,50 @@ describe('Markdown', () => {
       assert.ok(outcome.record);
       assert.equal(editor.document.getText(), `Intro\n[notes.md](${outcome.record.url})`);
       await vscode.commands.executeCommand('undo');
-      assert.equal(editor.document.getText(), 'Intro\n', 'one undo removes the result');
+      assert.match(editor.document.getText(), /^Intro\n!\[Uploading notes\.md…\]\(kie-upload-pending:[0-9a-f]+\)$/, 'the first undo takes back the link');
+      await vscode.commands.executeCommand('undo');
+      assert.equal(editor.document.getText(), 'Intro\n', 'the second undo removes the placeholder');
+    });
+
+    it('undo after a drop never reaches the Explorer: a file operation made meanwhile stays done', async () => {
+      const { testing } = await api();
+      const settledBefore = testing.settledDropsAndPastes.length;
+      const editor = await freshMarkdown('Intro\n');
+      const copy = workspaceFile('diagram copy.png');
+      await fs.rm(copy.fsPath, { force: true });
+      const deleted: string[] = [];
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(workspaceFile('.'), '*.png'));
+      watcher.onDidDelete((uri) => deleted.push(uri.fsPath));
+      try {
+        emulator.faults.latencyMs = 1500;
+        await dropOnSecondLine(editor, 'data.csv');
+        // While the upload runs: copy and paste a file in the Explorer (an undoable Explorer
+        // operation), and leave the focus in the Explorer.
+        await vscode.commands.executeCommand('revealInExplorer', workspaceFile('diagram.png'));
+        await vscode.commands.executeCommand('filesExplorer.copy');
+        await vscode.commands.executeCommand('filesExplorer.paste');
+        const deadline = Date.now() + 5000;
+        while (!(await exists(copy.fsPath)) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        assert.ok(await exists(copy.fsPath), 'the Explorer pasted the copy');
+        // The paste opened the copy; the Markdown editor is the active one again, the focus stays in the Explorer.
+        await vscode.window.showTextDocument(editor.document);
+        await vscode.commands.executeCommand('workbench.files.action.focusFilesExplorer');
+        assert.equal(vscode.window.activeTextEditor?.document, editor.document);
+        const [outcome] = await untilSettled(settledBefore + 1);
+        assert.ok(outcome.record, outcome.error?.message);
+        assert.equal(editor.document.getText(), `Intro\n[data.csv](${outcome.record.url})`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.ok(await exists(copy.fsPath), 'the pasted file is still there');
+        assert.deepEqual(deleted, [], 'no file was deleted, not even for a moment');
+      } finally {
+        emulator.faults.latencyMs = 0;
+        watcher.dispose();
+        const copyTabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => (tab.input as { uri?: vscode.Uri } | undefined)?.uri?.fsPath === copy.fsPath);
+        await vscode.window.tabGroups.close(copyTabs);
+        await fs.rm(copy.fsPath, { force: true });
+      }
     });
 
     it('typing while the upload runs is kept; the placeholder is replaced in place', async () => {
@@ -121,7 +171,7 @@ describe('Markdown', () => {
       const editor = await freshMarkdown('Intro\n');
       emulator.faults.latencyMs = 400;
       await dropOnSecondLine(editor, 'data.csv');
-      await editor.edit((change) => change.insert(new vscode.Position(0, 0), 'Typed meanwhile. '));
+      assert.ok(await editor.edit((change) => change.insert(new vscode.Position(0, 0), 'Typed meanwhile. ')), 'typed');
       const [outcome] = await untilSettled(settledBefore + 1);
       emulator.faults.latencyMs = 0;
       assert.ok(outcome.record);
