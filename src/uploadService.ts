@@ -43,13 +43,13 @@ export class UploadService implements vscode.Disposable {
     options = this.named(options);
     return this.settle(String(uri), async () => {
       if (uri.scheme === 'file') {
-        await this.guard(String(uri), basename(uri), options, (engine, globs) => engine.inspectFile(uri.fsPath, globs));
-        return (await this.getClient()).uploadFile(uri.fsPath, options, controls, uri.toString());
+        const check = () => this.guard(String(uri), basename(uri), options, (engine, globs) => engine.inspectFile(uri.fsPath, globs));
+        return (await this.getClient()).uploadFile(uri.fsPath, options, { ...controls, check }, uri.toString());
       }
       // Remote and virtual file systems: read through VS Code, which only works for small files.
       const data = await readThroughWorkspace(uri);
-      await this.guard(String(uri), basename(uri), options, (engine, globs) => engine.findSensitive(uri.path, data, globs));
-      return (await this.getClient()).uploadData(data, basename(uri), { method: 'base64', ...options }, controls, uri.toString());
+      const check = () => this.guard(String(uri), basename(uri), options, (engine, globs) => engine.findSensitive(uri.path, data, globs));
+      return (await this.getClient()).uploadData(data, basename(uri), { method: 'base64', ...options }, { ...controls, check }, uri.toString());
     }, controls);
   }
 
@@ -62,8 +62,8 @@ export class UploadService implements vscode.Disposable {
   uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     options = this.named(options);
     return this.settle('data', async () => {
-      await this.guard('data', String(fileName), options, (engine, globs) => engine.findSensitive(String(fileName), data instanceof Uint8Array ? data : undefined, globs));
-      return (await this.getClient()).uploadData(data, fileName, options, controls);
+      const check = () => this.guard('data', String(fileName), options, (engine, globs) => engine.findSensitive(String(fileName), data instanceof Uint8Array ? data : undefined, globs));
+      return (await this.getClient()).uploadData(data, fileName, options, { ...controls, check });
     }, controls);
   }
 

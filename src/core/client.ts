@@ -55,6 +55,11 @@ export interface ClientDeps {
 export interface UploadControls {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /**
+   * Runs in the upload's turn, before anything is read or sent (the sensitive-file guard): a
+   * rejection ends the upload with that error, and the batch's order is kept whatever it costs.
+   */
+  check?: () => Promise<void>;
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -89,6 +94,7 @@ export class KieClient {
   }
 
   private async uploadFileInTurn(turn: Turn, path: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
+    await controls.check?.();
     const uploadPath = this.uploadPathFor(options);
     const fileName = sanitizeFileName(options.fileName ?? basename(path));
     const method = options.method ?? 'stream';
@@ -105,6 +111,7 @@ export class KieClient {
   }
 
   private async uploadDataInTurn(turn: Turn, data: Uint8Array, fileName: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
+    await controls.check?.();
     const uploadPath = this.uploadPathFor(options);
     const name = sanitizeFileName(options.fileName ?? fileName);
     const method = options.method ?? 'base64';

@@ -52,6 +52,7 @@ describe('the sensitive-file guard', () => {
     const { testing } = await api();
     const requestsBefore = emulator.requestLog.length;
     const storedBefore = emulator.listFiles().length;
+    const summariesBefore = testing.skippedSensitive.length;
     const outcomes = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFiles', workspaceFile(FOLDER));
     const byName = new Map(outcomes.map((outcome) => [outcome.source.slice(outcome.source.lastIndexOf('/') + 1), outcome]));
     assert.deepEqual([...byName.keys()].sort(), [...SECRET_FILES, ...ORDINARY_FILES].sort(), 'one outcome per file of the folder');
@@ -65,7 +66,7 @@ describe('the sensitive-file guard', () => {
     assert.equal(emulator.requestLog.length - requestsBefore, 2, 'two requests: the two ordinary files');
     const stored = emulator.listFiles().slice(storedBefore).map((file) => file.fileName);
     assert.deepEqual(stored.sort(), ORDINARY_FILES);
-    const summary = testing.skippedSensitive.at(-1) ?? '';
+    const summary = await nextSkippedSummary(testing, summariesBefore);
     assert.match(summary, /^Skipped 4 files that look like they hold secrets: /);
     for (const name of SECRET_FILES) {
       assert.ok(summary.includes(name), `the summary names ${name}: ${summary}`);
@@ -103,12 +104,13 @@ describe('the sensitive-file guard', () => {
   it('a command with arguments resolves with "sensitive" without a modal, and sends nothing', async () => {
     const env = workspaceFile(`${FOLDER}/.env`);
     const requestsBefore = emulator.requestLog.length;
+    const summariesBefore = (await api()).testing.skippedSensitive.length;
     // A modal would keep this from resolving: the test would time out.
     const outcomes = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFiles', env, [env]);
     assert.deepEqual(outcomes.map((outcome) => outcome.error?.code), ['sensitive']);
     assert.equal(emulator.requestLog.length, requestsBefore);
     const { testing } = await api();
-    assert.match(testing.skippedSensitive.at(-1) ?? '', /^\.env looks like it holds environment secrets\./);
+    assert.match(await nextSkippedSummary(testing, summariesBefore), /^\.env looks like it holds environment secrets\./);
   });
 
   it('Re-upload meets the guard again when the local file has come to hold a secret since', async () => {
@@ -256,3 +258,14 @@ describe('a workspace cannot arm uploads', () => {
     assert.ok(await dropEdit(), 'the user may prefer it in their own settings');
   });
 });
+
+/** The summary of skipped files is shown once the upload's progress notification has closed (about a second). */
+async function nextSkippedSummary(testing: { skippedSensitive: string[] }, seen: number): Promise<string> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    if (testing.skippedSensitive.length > seen) {
+      return testing.skippedSensitive.at(-1) ?? '';
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return '';
+}
