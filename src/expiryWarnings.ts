@@ -63,7 +63,7 @@ export class ExpiryWarnings implements vscode.Disposable {
   private async show(records: readonly UploadRecord[]): Promise<void> {
     this.deps.onWarn?.(records);
     const now = this.now();
-    const list = records.map((record) => `${record.fileName} (${describeExpiry(record.expiresAt, now)})`).join(', ');
+    const list = records.map((record) => `${record.fileName} (${describeExpiry(record.expiresAt, now, vscode.env.language)})`).join(', ');
     const message =
       records.length === 1
         ? vscode.l10n.t('The link to {0} will stop working soon: the service deletes the file when it expires.', list)

@@ -1,3 +1,5 @@
+import * as l10n from '@vscode/l10n';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -15,31 +17,46 @@ export function expiryState(expiresAt: string, now: number, warnMs: number = DAY
 
 /**
  * The time left as a short phrase: "expires in 2 d 4 h", "expires in 35 min", "expired 3 h ago".
- * Values are rounded down, so a label never promises more time than there is.
+ * Values are rounded down, so a label never promises more time than there is. In a display
+ * language other than English the phrase comes from `Intl.RelativeTimeFormat` in its largest unit
+ * ("in 2 Tagen", "vor 3 Stunden"), so it reads natively without a translation of its own.
  */
-export function describeExpiry(expiresAt: string, now: number): string {
+export function describeExpiry(expiresAt: string, now: number, locale?: string): string {
   const left = Date.parse(expiresAt) - now;
-  if (left <= 0) {
-    return `expired ${span(-left)} ago`;
+  const relative = locale && !/^en\b/i.test(locale) ? relativePhrase(left, locale) : undefined;
+  if (relative) {
+    return relative;
   }
-  return `expires in ${span(left)}`;
+  return left <= 0 ? l10n.t('expired {0} ago', span(-left)) : l10n.t('expires in {0}', span(left));
+}
+
+/** `Intl.RelativeTimeFormat` of the largest whole unit; undefined where the runtime lacks the locale. */
+function relativePhrase(left: number, locale: string): string | undefined {
+  const ms = Math.abs(left);
+  const [value, unit]: [number, Intl.RelativeTimeFormatUnit] =
+    ms < HOUR ? [Math.max(1, Math.floor(ms / MINUTE)), 'minute'] : ms < DAY ? [Math.floor(ms / HOUR), 'hour'] : [Math.floor(ms / DAY), 'day'];
+  try {
+    return new Intl.RelativeTimeFormat(locale, { numeric: 'always' }).format(left <= 0 ? -value : value, unit);
+  } catch {
+    return undefined;
+  }
 }
 
 function span(ms: number): string {
   if (ms < MINUTE) {
-    return '< 1 min';
+    return l10n.t('< 1 min');
   }
   if (ms < HOUR) {
-    return `${Math.floor(ms / MINUTE)} min`;
+    return l10n.t('{0} min', Math.floor(ms / MINUTE));
   }
   if (ms < DAY) {
     const hours = Math.floor(ms / HOUR);
     const minutes = Math.floor((ms % HOUR) / MINUTE);
-    return hours < 6 && minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
+    return hours < 6 && minutes > 0 ? l10n.t('{0} h {1} min', hours, minutes) : l10n.t('{0} h', hours);
   }
   const days = Math.floor(ms / DAY);
   const hours = Math.floor((ms % DAY) / HOUR);
-  return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
+  return hours > 0 ? l10n.t('{0} d {1} h', days, hours) : l10n.t('{0} d', days);
 }
 
 /**

@@ -73,8 +73,8 @@ export class LinkHealth implements vscode.Disposable, vscode.CodeActionProvider 
       const range = new vscode.Range(document.positionAt(target.start), document.positionAt(target.end));
       const expired = state === 'expired';
       const message = expired
-        ? vscode.l10n.t('{0} {1}: the service has deleted the file, so this link no longer works.', record.fileName, describeExpiry(record.expiresAt, now))
-        : vscode.l10n.t('{0} {1}: the service deletes the file then, and this link stops working.', record.fileName, describeExpiry(record.expiresAt, now));
+        ? vscode.l10n.t('{0} {1}: the service has deleted the file, so this link no longer works.', record.fileName, describeExpiry(record.expiresAt, now, vscode.env.language))
+        : vscode.l10n.t('{0} {1}: the service deletes the file then, and this link stops working.', record.fileName, describeExpiry(record.expiresAt, now, vscode.env.language));
       const diagnostic = new vscode.Diagnostic(range, message, expired ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information) as LinkDiagnostic;
       diagnostic.source = 'Kie File Upload';
       diagnostic.code = expired ? EXPIRED_CODE : EXPIRING_CODE;

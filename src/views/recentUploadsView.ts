@@ -117,7 +117,7 @@ function uploadTreeItem(node: UploadNode, now: number): vscode.TreeItem {
   const { record, state } = node;
   const item = new vscode.TreeItem(record.fileName, vscode.TreeItemCollapsibleState.None);
   item.id = `upload:${record.id}`;
-  item.description = describeExpiry(record.expiresAt, now);
+  item.description = describeExpiry(record.expiresAt, now, vscode.env.language);
   item.contextValue = state === 'expired' ? 'upload.expired' : 'upload';
   item.iconPath = new vscode.ThemeIcon(iconFor(record.mimeType), stateColor(state));
   item.tooltip = tooltip(record, now);
@@ -154,7 +154,7 @@ function stateColor(state: ExpiryState): vscode.ThemeColor | undefined {
 function tooltip(record: UploadRecord, now: number): vscode.MarkdownString {
   const when = (iso: string) => new Date(iso).toLocaleString(vscode.env.language);
   const markdown = new vscode.MarkdownString(undefined, true);
-  markdown.appendMarkdown(`**${escape(record.fileName)}** — ${escape(describeExpiry(record.expiresAt, now))}\n\n`);
+  markdown.appendMarkdown(`**${escape(record.fileName)}** — ${escape(describeExpiry(record.expiresAt, now, vscode.env.language))}\n\n`);
   markdown.appendMarkdown(`| | |\n|---|---|\n`);
   const rows: Array<[string, string]> = [
     [vscode.l10n.t('Size'), formatBytes(record.fileSize)],

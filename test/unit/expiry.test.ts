@@ -23,6 +23,16 @@ describe('expiry labels', () => {
     it(`${left} ms left reads "${label}"`, () => assert.equal(describeExpiry(at(left), NOW), label));
   }
 
+  it('reads natively in another display language, in its largest whole unit', () => {
+    assert.equal(describeExpiry(at(2 * DAY + 4 * HOUR), NOW, 'de'), 'in 2 Tagen');
+    assert.equal(describeExpiry(at(-3 * HOUR - 5 * MIN), NOW, 'de'), 'vor 3 Stunden');
+    assert.equal(describeExpiry(at(35 * MIN + 59_000), NOW, 'fr'), 'dans 35 minutes');
+    assert.equal(describeExpiry(at(30_000), NOW, 'ja'), '1 分後');
+    assert.equal(describeExpiry(at(2 * DAY + 4 * HOUR), NOW, 'en-GB'), 'expires in 2 d 4 h');
+    // A language tag the runtime cannot read falls back to the English label.
+    assert.equal(describeExpiry(at(2 * DAY + 4 * HOUR), NOW, 'not a tag!'), 'expires in 2 d 4 h');
+  });
+
   it('classifies expired, expiring within the window, and active', () => {
     assert.equal(expiryState(at(-1), NOW), 'expired');
     assert.equal(expiryState(at(DAY), NOW), 'expiring');
