@@ -34,6 +34,7 @@ import { UploadService } from './uploadService';
 import { UploadStatus } from './uploadStatus';
 import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
 import { configureMessages } from './engineLoader';
+import { registerUploadTools, type AgentTools } from './agent/tools';
 
 const HISTORY_KEY = 'kieUpload.history';
 
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),
     registerDropPaste(dropPaste),
+    registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
     linkHealth,
     vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, linkHealth, { providedCodeActionKinds: LinkHealth.providedCodeActionKinds }),
     registerCommands([
@@ -157,6 +159,8 @@ export interface TestingHandle {
   logLines: string[];
   warnings: string[][];
   dropPaste?: UploadDropPasteProvider;
+  /** The Language Model tools as registered, to read their confirmations without a dialog. */
+  agentTools?: AgentTools;
   settledDropsAndPastes: UploadOutcome[][];
   contextKeyValue: typeof contextKeyValue;
 }
