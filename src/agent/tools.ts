@@ -124,14 +124,8 @@ class PublishTool<T> implements vscode.LanguageModelTool<unknown> {
       return { invocationMessage: this.spec.checking };
     }
     const { title, intro, lines } = this.spec.confirmation(checked.targets, retentionInWords(this.deps.getConfig().retentionHours));
-    const message = new vscode.MarkdownString();
-    message.appendText(intro);
-    message.appendMarkdown('\n\n');
-    for (const line of lines) {
-      message.appendMarkdown('- ');
-      message.appendText(line);
-      message.appendMarkdown('\n');
-    }
+    // Markdown in chat, plain text in the dialog shown outside chat: every line escaped, nothing a name could format.
+    const message = new vscode.MarkdownString([escapeMarkdown(intro), '', ...lines.map((line) => `- ${escapeMarkdown(line)}`)].join('\n'));
     this.confirmed.add(checked.key, checked.signature);
     return { invocationMessage: this.spec.publishing(checked.targets.length), confirmationMessages: { title, message } };
   }
@@ -229,15 +223,19 @@ class RecentUploadsTool implements vscode.LanguageModelTool<RecentUploadsInput> 
     });
     if (matching.length === 0) {
       if (within !== undefined) {
-        return textResult(vscode.l10n.t('No upload expires within {0} hours.', within));
+        return textResult(vscode.l10n.t('No upload expires within {0}.', hoursInWords(within)));
       }
       return textResult(all.length === 0 ? vscode.l10n.t('There are no recent uploads.') : vscode.l10n.t('There are no live uploads; {0} recent uploads have expired.', all.length));
     }
     const shown = matching.slice(0, limit);
     const heading =
       within !== undefined
-        ? vscode.l10n.t('{0} uploads expire within {1} hours (soonest first):', matching.length, within)
-        : vscode.l10n.t('{0} recent uploads (newest first), the links are public:', matching.length);
+        ? matching.length === 1
+          ? vscode.l10n.t('1 upload expires within {0}:', hoursInWords(within))
+          : vscode.l10n.t('{0} uploads expire within {1} (soonest first):', matching.length, hoursInWords(within))
+        : matching.length === 1
+          ? vscode.l10n.t('1 recent upload, its link is public:')
+          : vscode.l10n.t('{0} recent uploads (newest first), the links are public:', matching.length);
     if (within !== undefined) {
       shown.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
     }
@@ -294,7 +292,15 @@ function retentionInWords(hours: number): string {
   if (hours % 24 === 0) {
     return hours === 24 ? vscode.l10n.t('1 day') : vscode.l10n.t('{0} days', hours / 24);
   }
+  return hoursInWords(hours);
+}
+
+function hoursInWords(hours: number): string {
   return hours === 1 ? vscode.l10n.t('1 hour') : vscode.l10n.t('{0} hours', hours);
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, '\\$&');
 }
 
 function positiveNumber(value: unknown): number | undefined {
