@@ -246,7 +246,7 @@ class RecentUploadsTool implements vscode.LanguageModelTool<RecentUploadsInput> 
 }
 
 function describeOutcomes(labels: readonly string[], outcomes: readonly UploadOutcome[], now: number): string {
-  const published = outcomes.flatMap((outcome, index) => (outcome.record ? [`- ${labels[index]}: ${describeRecord(outcome.record, now)}`] : []));
+  const published = outcomes.flatMap((outcome, index) => (outcome.record ? [`- ${describeRecord(outcome.record, now, labels[index])}`] : []));
   const failed = outcomes.flatMap((outcome, index) => (outcome.error ? [`- ${labels[index]}: ${outcome.error.message}`] : []));
   const parts: string[] = [];
   if (published.length > 0) {
@@ -263,10 +263,10 @@ function describeOutcomes(labels: readonly string[], outcomes: readonly UploadOu
   return parts.join('\n');
 }
 
-/** `notes.md: https://… — expires in 2 d 23 h (2026-12-06T08:00:00.000Z)`; images as Markdown image links. */
-function describeRecord(record: UploadRecord, now: number): string {
+/** `docs/notes.md (41 B): https://… — expires in 2 d 23 h (2026-12-06T08:00:00.000Z)`; images as Markdown image links. */
+function describeRecord(record: UploadRecord, now: number, label = record.fileName): string {
   const link = record.mimeType.startsWith('image/') ? markdownLink(record) : record.url;
-  return `${record.fileName} (${formatBytes(record.fileSize)}): ${link} — ${describeExpiry(record.expiresAt, now)} (${record.expiresAt})`;
+  return `${label} (${formatBytes(record.fileSize)}): ${link} — ${describeExpiry(record.expiresAt, now)} (${record.expiresAt})`;
 }
 
 function describeSource(source: string): string {
