@@ -124,8 +124,9 @@ class PublishTool<T> implements vscode.LanguageModelTool<unknown> {
       return { invocationMessage: this.spec.checking };
     }
     const { title, intro, lines } = this.spec.confirmation(checked.targets, retentionInWords(this.deps.getConfig().retentionHours));
-    // Markdown in chat, plain text in the dialog shown outside chat: every line escaped, nothing a name could format.
-    const message = new vscode.MarkdownString([escapeMarkdown(intro), '', ...lines.map((line) => `- ${escapeMarkdown(line)}`)].join('\n'));
+    // Plain text: the dialog shown outside chat renders Markdown to text without undoing its escapes
+    // (`notes\.md`), and a file name must show exactly as it is, with nothing in it formatted.
+    const message = [intro, '', ...lines.map((line) => `- ${line.replace(/[\r\n]+/g, ' ')}`)].join('\n');
     this.confirmed.add(checked.key, checked.signature);
     return { invocationMessage: this.spec.publishing(checked.targets.length), confirmationMessages: { title, message } };
   }
@@ -297,10 +298,6 @@ function retentionInWords(hours: number): string {
 
 function hoursInWords(hours: number): string {
   return hours === 1 ? vscode.l10n.t('1 hour') : vscode.l10n.t('{0} hours', hours);
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, '\\$&');
 }
 
 function positiveNumber(value: unknown): number | undefined {
