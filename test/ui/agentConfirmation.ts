@@ -69,7 +69,10 @@ export async function runAgentConfirmationUiTest(vsix: string, log: (line: strin
       assert.match(text, /diagram\.png \(99 B\)/);
       assert.match(text, /data\.csv \(8 B\)/);
       await fs.mkdir(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: join(SCREENSHOTS, 'agent-confirmation.png') });
+      // Only the dialog and a margin: the VSIX carries the README's images, and it has a size budget.
+      const box = await page.locator(DIALOG).boundingBox();
+      assert.ok(box);
+      await page.screenshot({ path: join(SCREENSHOTS, 'agent-confirmation.png'), clip: { x: box.x - 24, y: box.y - 24, width: box.width + 48, height: box.height + 48 } });
       const buttons = await page.locator(DIALOG).locator('.monaco-button').allInnerTexts();
       const accept = buttons.find((label) => !/^Cancel$/.test(label.trim()));
       assert.ok(accept, `an accept button among ${buttons.join(', ')}`);
