@@ -152,8 +152,16 @@ class PublishTool<T> implements vscode.LanguageModelTool<unknown> {
     }
   }
 
-  /** Everything that must hold before anything is published; the same checks run twice. */
+  /** Everything that must hold before anything is published; the same checks run twice. Never throws. */
   private async check(input: unknown): Promise<{ key: string; signature: string; targets: T[] } | { problem: string }> {
+    try {
+      return await this.checkOrThrow(input);
+    } catch (error) {
+      return { problem: vscode.l10n.t('Nothing was published: the input could not be checked ({0}).', (error as Error)?.message ?? String(error)) };
+    }
+  }
+
+  private async checkOrThrow(input: unknown): Promise<{ key: string; signature: string; targets: T[] } | { problem: string }> {
     const list = readList(input, this.spec.key);
     if (list.problem) {
       return { problem: `${vscode.l10n.t('Nothing was published.')} ${list.problem}` };
