@@ -46,6 +46,13 @@ describe('Language Model tools (agent mode)', () => {
     return uri;
   }
 
+  /** A file of `size` bytes that takes no disk space (a hole). */
+  async function sparseFile(name: string, size: number): Promise<vscode.Uri> {
+    const uri = await createInWorkspace(name, '');
+    await fs.truncate(uri.fsPath, size);
+    return uri;
+  }
+
   before(async () => {
     extensionApi = await api();
     emulator = await useEmulator();
@@ -160,6 +167,7 @@ describe('Language Model tools (agent mode)', () => {
       ['a folder', async () => ['kie_upload_files', { paths: ['assets'] }], /is a folder/],
       ['a .env file', async () => ['kie_upload_files', { paths: [(await createInWorkspace('.env', 'API_TOKEN=abc\n'), '.env')] }], /\.env looks like it holds environment secrets/],
       ['a file holding a private key', async () => ['kie_upload_files', { paths: [(await createInWorkspace('deploy-notes.txt', '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n'), 'deploy-notes.txt')] }], /private key/],
+      ['a file over 100 MB', async () => ['kie_upload_files', { paths: [(await sparseFile('huge.bin', 150 * 1024 * 1024), 'huge.bin')] }], /It is 150 MB; files of more than 100 MB are not published/],
       ['a non-http URL', async () => ['kie_upload_urls', { urls: ['file:///etc/passwd'] }], /Only http:\/\/ and https:\/\/ links/],
       ['a URL with credentials', async () => ['kie_upload_urls', { urls: ['https://user:pw@example.com/a.png'] }], /user name or password/],
       ['an empty list of paths', async () => ['kie_upload_files', { paths: [] }], /"paths" list is empty/],
