@@ -234,7 +234,10 @@ class RecentUploadsTool implements vscode.LanguageModelTool<RecentUploadsInput> 
       if (within !== undefined) {
         return textResult(vscode.l10n.t('No upload expires within {0}.', hoursInWords(within)));
       }
-      return textResult(all.length === 0 ? vscode.l10n.t('There are no recent uploads.') : vscode.l10n.t('There are no live uploads; {0} recent uploads have expired.', all.length));
+      return textResult(all.length === 0 ? vscode.l10n.t('There are no recent uploads.') : vscode.l10n.t('There are no live uploads; {0} recent uploads have expired (pass "includeExpired": true to list them).', all.length));
+    }
+    if (within !== undefined) {
+      matching.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
     }
     const shown = matching.slice(0, limit);
     const heading =
@@ -245,9 +248,6 @@ class RecentUploadsTool implements vscode.LanguageModelTool<RecentUploadsInput> 
         : matching.length === 1
           ? vscode.l10n.t('1 recent upload, its link is public:')
           : vscode.l10n.t('{0} recent uploads (newest first), the links are public:', matching.length);
-    if (within !== undefined) {
-      shown.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
-    }
     const lines = shown.map((record) => `- ${describeRecord(record, now)}; ${vscode.l10n.t('source: {0}', describeSource(record.source))}`);
     const more = matching.length > shown.length ? [vscode.l10n.t('({0} more not shown; pass a larger "limit".)', matching.length - shown.length)] : [];
     return textResult([heading, ...lines, ...more].join('\n'));

@@ -132,13 +132,14 @@ describe('Language Model tools (agent mode)', () => {
     assert.ok(short);
 
     const all = await invoke('kie_recent_uploads', {});
-    assert.match(all, /recent uploads \(newest first\)/);
+    assert.match(all, /^(\d+ recent uploads \(newest first\), the links are public|1 recent upload, its link is public):/);
     for (const record of extensionApi.history().slice(0, 6)) {
       assert.ok(all.includes(record.url), `lists ${record.fileName}`);
       assert.ok(all.includes(`(${record.expiresAt})`));
     }
     assert.ok(all.includes('source: assets/a.txt'), all);
-    assert.ok(all.includes(`source: ${extensionApi.history().find((record) => record.method === 'url')?.source}`));
+    const fromUrl = extensionApi.history().find((record) => record.method === 'url');
+    assert.ok(!fromUrl || all.includes(`source: ${fromUrl.source}`), 'a URL upload names its URL');
 
     const expiring = await invoke('kie_recent_uploads', { expiringWithinHours: 3 });
     assert.match(expiring, /^1 upload expires within 3 hours/);
@@ -146,6 +147,14 @@ describe('Language Model tools (agent mode)', () => {
     assert.equal(expiring.split('\n').length, 2, expiring);
 
     assert.match(await invoke('kie_recent_uploads', { expiringWithinHours: 1 }), /No upload expires within 1 hour\./);
+
+    emulator.setNow(() => Date.now() - 60 * HOUR); // expires in about 12 hours
+    await invoke('kie_upload_files', { paths: ['data.csv'] });
+    emulator.setNow(Date.now);
+    const soonest = await invoke('kie_recent_uploads', { expiringWithinHours: 24, limit: 1 });
+    assert.match(soonest, /^2 uploads expire within 24 hours \(soonest first\):/);
+    assert.ok(soonest.includes(short.url), `the soonest is kept by the limit:\n${soonest}`);
+    assert.match(soonest, /\(1 more not shown; pass a larger "limit"\.\)$/);
   });
 
   describe('bad inputs give a readable text result and send nothing', () => {
