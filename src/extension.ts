@@ -34,6 +34,7 @@ import { UploadService } from './uploadService';
 import { UploadStatus } from './uploadStatus';
 import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
 import { configureMessages } from './engineLoader';
+import { registerUploadTools, type AgentTools } from './agent/tools';
 
 const HISTORY_KEY = 'kieUpload.history';
 /** Where stored histories that could not be read are kept (the last five), rather than overwritten. */
@@ -123,6 +124,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),
     registerDropPaste(dropPaste),
+    registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
     linkHealth,
     vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, linkHealth, { providedCodeActionKinds: LinkHealth.providedCodeActionKinds }),
     registerCommands([
@@ -183,6 +185,8 @@ export interface TestingHandle {
   logLines: string[];
   warnings: string[][];
   dropPaste?: UploadDropPasteProvider;
+  /** The Language Model tools as registered, to read their confirmations without a dialog. */
+  agentTools?: AgentTools;
   settledDropsAndPastes: UploadOutcome[][];
   /** The summaries naming files the sensitive-file guard held back. */
   skippedSensitive: string[];

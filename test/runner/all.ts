@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainHarnessError, runTestsInCodeServer } from './codeServer';
 import { copyFixtureWorkspace, INTEGRATION_INDEX, PROJECT_ROOT } from './workspace';
+import { runAgentConfirmationUiTest } from '../ui/agentConfirmation';
 import { runExplorerUploadUiTest } from '../ui/explorerUpload';
 import { ensureTestEditor } from './setupEditor';
 
@@ -63,7 +64,10 @@ async function runUi(): Promise<SuiteResult> {
     return { name: 'ui', passed: 0, failed: 1, note: `no VSIX at ${VSIX}: run npm run package first` };
   }
   log('\nUI: Explorer → Upload to Kie → notification → Recent Uploads');
-  return { name: 'ui', ...(await runExplorerUploadUiTest(VSIX, log)) };
+  const explorer = await runExplorerUploadUiTest(VSIX, log);
+  log('\nUI: a chat agent\'s upload asks first (the workbench\'s dialog): Cancel sends nothing, Yes publishes what it named');
+  const agent = await runAgentConfirmationUiTest(VSIX, log);
+  return { name: 'ui', passed: explorer.passed + agent.passed, failed: explorer.failed + agent.failed };
 }
 
 const SUITES: Record<string, () => Promise<SuiteResult>> = { unit: runUnit, integration: runIntegration, ui: runUi };

@@ -27,6 +27,7 @@ describe('the packaged VSIX', function () {
       'l10n/bundle.l10n.json',
       'media/activity-bar.svg',
       'media/icon.png',
+      'media/screenshots/agent-confirmation.png',
       'media/screenshots/explorer-menu.png',
       'media/screenshots/markdown-insert.png',
       'media/screenshots/recent-uploads.png',
