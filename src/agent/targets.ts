@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes, validateRemoteUrl } from '../core/validation';
-import { loadEngine } from '../engineLoader';
+import { loadEngine } from '../upload/engineLoader';
 
 /**
  * Files and URLs named by a language model, checked before anything is published. A model's input

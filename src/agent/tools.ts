@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import type { KieConfig } from '../config';
+import type { KieConfig } from '../platform/config';
 import { describeExpiry } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
 import { markdownLink } from '../core/links';
 import type { UploadOutcome, UploadRecord } from '../core/types';
 import { formatBytes } from '../core/validation';
-import type { UploadService } from '../uploadService';
+import type { UploadService } from '../upload/uploadService';
 import { planFiles, planUrls, readList, type FileTarget, type Plan, type Refusal } from './targets';
 
 /**

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { UploadStatus } from '../uploadStatus';
+import type { UploadStatus } from '../upload/uploadStatus';
 import { CommandIds, type Command } from './command';
 
 /** `kieUpload.cancelUploads`: stops every upload in flight (also the status-bar item's click). */

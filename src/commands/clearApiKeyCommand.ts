@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { KeyStore } from '../keyStore';
+import type { KeyStore } from '../platform/keyStore';
 import { CommandIds, type Command } from './command';
 
 /** `kieUpload.clearApiKey`: deletes the stored key. */

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { copyToClipboard, reportClipboardFailure } from '../clipboard';
+import { copyToClipboard, reportClipboardFailure } from '../platform/clipboard';
 import type { UploadHistory } from '../core/history';
 import { markdownLink } from '../core/links';
 import type { UploadRecord } from '../core/types';
-import { insertLinks } from '../editorLinks';
+import { insertLinks } from '../markdown/editorLinks';
 import { CommandIds, type Command } from './command';
 import { recordsFromArguments } from './historyItems';
 

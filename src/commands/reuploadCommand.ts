@@ -1,7 +1,7 @@
 import type { UploadHistory } from '../core/history';
 import type { UploadOutcome, UploadRecord } from '../core/types';
-import type { UploadFlow } from '../uploadFlow';
-import type { UploadService } from '../uploadService';
+import type { UploadFlow } from '../upload/uploadFlow';
+import type { UploadService } from '../upload/uploadService';
 import { UploadNode } from '../views/recentUploadsView';
 import { CommandIds } from './command';
 import { HistoryItemCommand } from './linkCommands';

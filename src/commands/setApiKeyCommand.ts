@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { apiKeyProblem, type KeyStore } from '../keyStore';
+import { apiKeyProblem, type KeyStore } from '../platform/keyStore';
 import { CommandIds, type Command } from './command';
 
 export const API_KEY_PAGE = 'https://kie.ai/api-key';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../core/types';
 import { CommandIds, type Command } from './command';
-import { collectFiles, uploadTargets, type UploadCommandDeps } from './fileTargets';
+import { collectFiles, uploadTargets, type UploadCommandDeps } from '../upload/fileTargets';
 
 /**
  * `kieUpload.uploadActiveFile`: uploads the file of the active editor tab, text or not (an image

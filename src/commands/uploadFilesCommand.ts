@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { UploadOutcome } from '../core/types';
 import { formatBytes } from '../core/validation';
 import { CommandIds, type Command } from './command';
-import { basename, collectFiles, uploadTargets, urisFromArguments, type FileTargets, type UploadCommandDeps } from './fileTargets';
+import { basename, collectFiles, uploadTargets, urisFromArguments, type FileTargets, type UploadCommandDeps } from '../upload/fileTargets';
 
 /**
  * `kieUpload.uploadFiles(uri?, uris?)`: with arguments it uploads them (folders: their files)

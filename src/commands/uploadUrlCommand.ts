@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { fileNameFromUrl } from '../core/naming';
 import type { UploadOptions, UploadOutcome } from '../core/types';
 import { normalizeUploadPath, sanitizeFileName, validateRemoteUrl } from '../core/validation';
-import type { KieConfig } from '../config';
-import type { UploadFlow } from '../uploadFlow';
-import type { UploadService } from '../uploadService';
+import type { KieConfig } from '../platform/config';
+import type { UploadFlow } from '../upload/uploadFlow';
+import type { UploadService } from '../upload/uploadService';
 import { CommandIds, type Command } from './command';
 
 export interface UploadUrlDeps {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { workspacePrefersUploadEdit } from '../config';
+import { workspacePrefersUploadEdit } from '../platform/config';
 import type { UploadOutcome } from '../core/types';
-import type { UploadService } from '../uploadService';
+import type { UploadService } from '../upload/uploadService';
 import { PendingLinks, type PendingUpload } from './pendingLinks';
 
 /** `markdown.link.kieUpload`: our edit in the drop/paste widget, beside the built-in ones. */

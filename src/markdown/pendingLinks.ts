@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { escapeLinkText } from '../core/links';
 import type { UploadOutcome } from '../core/types';
-import { ContextKeys, setContextKey } from '../contextKeys';
-import { linkText } from '../editorLinks';
-import type { UploadJob } from '../uploadFlow';
+import { ContextKeys, setContextKey } from '../platform/contextKeys';
+import { linkText } from './editorLinks';
+import type { UploadJob } from '../upload/uploadFlow';
 
 /** One upload started from a drop or a paste. */
 export type PendingUpload = UploadJob;

@@ -4,11 +4,11 @@ import * as vscode from 'vscode';
 import { classifyTarget, replacementFor, resolveLocalTarget, scanLinkTargets, type LinkTarget } from '../core/markdownScan';
 import type { ErrorCode, UploadOutcome } from '../core/types';
 import { formatBytes } from '../core/validation';
-import type { KieConfig } from '../config';
+import type { KieConfig } from '../platform/config';
 import { CommandIds, type Command } from '../commands/command';
-import type { UploadFlow, UploadJob } from '../uploadFlow';
-import type { UploadService } from '../uploadService';
-import { loadEngine } from '../engineLoader';
+import type { UploadFlow, UploadJob } from '../upload/uploadFlow';
+import type { UploadService } from '../upload/uploadService';
+import { loadEngine } from '../upload/engineLoader';
 
 export interface PublishDeps {
   uploads: UploadService;

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { Logger } from './core/types';
+import type { Logger } from '../core/types';
 
 /**
  * The core's Logger over the "Kie File Upload" LogOutputChannel. Every line passes a redactor:

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
-import { copyToClipboard, reportClipboardFailure } from './clipboard';
-import type { UploadControls } from './core/client';
-import { batchWorkers, mapConcurrent } from './core/pool';
-import type { UploadOutcome, UploadRecord } from './core/types';
-import { formatBytes } from './core/validation';
-import { CommandIds } from './commands/command';
-import type { KieConfig } from './config';
-import type { KeyStore } from './keyStore';
+import { copyToClipboard, reportClipboardFailure } from '../platform/clipboard';
+import type { UploadControls } from '../core/client';
+import { batchWorkers, mapConcurrent } from '../core/pool';
+import type { UploadOutcome, UploadRecord } from '../core/types';
+import { formatBytes } from '../core/validation';
+import { CommandIds } from '../commands/command';
+import type { KieConfig } from '../platform/config';
+import type { KeyStore } from '../platform/keyStore';
 import type { UploadStatus } from './uploadStatus';
-import { insertLinks } from './editorLinks';
+import { insertLinks } from '../markdown/editorLinks';
 import { sensitiveQuestion } from './uploadService';
 
 /** The workbench shows a progress notification at least 800 ms (ProgressService, VS Code 1.100), counted from when the start reaches it: 100 ms more. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { NamingScheme } from './core/naming';
+import type { NamingScheme } from '../core/naming';
 
 export const SECTION = 'kieUpload';
 export const DEFAULT_BASE_URL = 'https://kieai.redpandaai.co';

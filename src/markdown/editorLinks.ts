@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { escapeLinkText, linkDestination, markdownLink, stripExtension } from './core/links';
-import type { UploadRecord } from './core/types';
-import { ContextKeys, setContextKey } from './contextKeys';
+import { escapeLinkText, linkDestination, markdownLink, stripExtension } from '../core/links';
+import type { UploadRecord } from '../core/types';
+import { ContextKeys, setContextKey } from '../platform/contextKeys';
 
 export type LinkFormat = 'markdown' | 'url' | 'html';
 

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { mapConcurrent } from '../core/pool';
 import type { UploadOptions, UploadOutcome } from '../core/types';
-import type { UploadFlow, UploadJob } from '../uploadFlow';
-import type { UploadService } from '../uploadService';
+import type { UploadFlow, UploadJob } from './uploadFlow';
+import type { UploadService } from './uploadService';
 
 export interface UploadCommandDeps {
   uploads: UploadService;

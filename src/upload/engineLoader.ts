@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 
-type Engine = typeof import('./core/engine');
+type Engine = typeof import('../core/engine');
 
 let loading: Promise<Engine> | undefined;
 
@@ -10,7 +10,7 @@ let loading: Promise<Engine> | undefined;
  * translations for its messages.
  */
 export function loadEngine(): Promise<Engine> {
-  loading ??= import('./core/engine').then((engine) => {
+  loading ??= import('../core/engine').then((engine) => {
     const bundle = vscode.l10n.bundle;
     if (bundle) {
       engine.useTranslations(bundle);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CommandIds } from './commands/command';
+import { CommandIds } from '../commands/command';
 
 export type TransferKind = 'upload' | 'download';
 

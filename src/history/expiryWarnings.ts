@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { describeExpiry, dueWarnings, nextWarningDelay, warningKey } from './core/expiry';
-import type { UploadHistory } from './core/history';
-import type { UploadRecord } from './core/types';
-import { CommandIds } from './commands/command';
+import { describeExpiry, dueWarnings, nextWarningDelay, warningKey } from '../core/expiry';
+import type { UploadHistory } from '../core/history';
+import type { UploadRecord } from '../core/types';
+import { CommandIds } from '../commands/command';
 
 const WARNED_KEY = 'kieUpload.expiryWarned';
 
