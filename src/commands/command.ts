@@ -1,5 +1,3 @@
-import * as vscode from 'vscode';
-
 /** One command of the extension: its id and what it does. */
 export interface Command {
   readonly id: string;
@@ -28,7 +26,3 @@ export const CommandIds = {
   uploadLocalImages: 'kieUpload.uploadLocalImages',
   reuploadLink: 'kieUpload.reuploadLink',
 } as const;
-
-export function registerCommands(commands: readonly Command[]): vscode.Disposable {
-  return vscode.Disposable.from(...commands.map((command) => vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.execute(...args))));
-}

@@ -1,13 +1,9 @@
 import * as vscode from 'vscode';
-import { localFileName, suggestDownloadName } from '../core/download';
 import type { UploadHistory } from '../core/history';
 import type { UploadRecord } from '../core/types';
-import { formatBytes } from '../core/validation';
-import type { UploadService } from '../upload/uploadService';
-import type { UploadStatus } from '../upload/uploadStatus';
+import { downloadRecords, type DownloadDeps } from '../history/download';
 import { CommandIds } from './command';
-import { recordsFromArguments } from './historyItems';
-import { HistoryItemCommand } from './linkCommands';
+import { HistoryItemCommand, recordsFromArguments } from './historyItems';
 
 /**
  * `kieUpload.downloadToWorkspace(item, destination?)`: saves the hosted file into the workspace,
@@ -21,8 +17,7 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
 
   constructor(
     history: UploadHistory,
-    private readonly uploads: UploadService,
-    private readonly status?: UploadStatus,
+    private readonly deps: DownloadDeps,
   ) {
     super(history);
   }
@@ -32,86 +27,10 @@ export class DownloadToWorkspaceCommand extends HistoryItemCommand<vscode.Uri[]>
       return super.execute(item, itemsOrDestination);
     }
     const records = recordsFromArguments(this.history, item, undefined);
-    return records.length === 1 ? this.save(records, itemsOrDestination) : super.execute(item);
+    return records.length === 1 ? downloadRecords(this.deps, records, itemsOrDestination) : super.execute(item);
   }
 
   protected run(records: UploadRecord[]): Promise<vscode.Uri[]> {
-    return this.save(records);
-  }
-
-  /** Saves each record: to `destination` when the caller gave one, else where the user says. */
-  private async save(records: UploadRecord[], destination?: vscode.Uri): Promise<vscode.Uri[]> {
-    const saved: vscode.Uri[] = [];
-    for (const record of records) {
-      const target = destination ?? (await askWhere(record));
-      if (!target) {
-        continue;
-      }
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', record.fileName), cancellable: true },
-        async (progress, token) => {
-          const transfer = this.status?.begin(1, 'download');
-          const controller = new AbortController();
-          const cancel = token.onCancellationRequested(() => controller.abort());
-          transfer?.signal.addEventListener('abort', () => controller.abort());
-          let reported = 0;
-          const onProgress = (bytes: number, total: number) => {
-            const percent = total > 0 ? Math.min(100, (bytes / total) * 100) : 0;
-            const message = total > 0 ? vscode.l10n.t('{0} of {1}', formatBytes(bytes), formatBytes(total)) : formatBytes(bytes);
-            progress.report({ message, increment: Math.max(0, percent - reported) });
-            reported = Math.max(reported, percent);
-          };
-          try {
-            await this.uploads.download(record.downloadUrl, target, { signal: controller.signal, onProgress });
-            return undefined;
-          } catch (error) {
-            return controller.signal.aborted ? 'cancelled' : { message: (error as Error).message };
-          } finally {
-            cancel.dispose();
-            transfer?.end();
-          }
-        },
-      );
-      if (result === 'cancelled') {
-        continue;
-      }
-      if (result) {
-        void vscode.window.showErrorMessage(vscode.l10n.t('Could not download {0}: {1}', record.fileName, result.message));
-        continue;
-      }
-      saved.push(target);
-      if (!destination) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} to {1}.', record.fileName, vscode.workspace.asRelativePath(target)), vscode.l10n.t('Open')).then((choice) => {
-          if (choice) {
-            void vscode.commands.executeCommand('vscode.open', target);
-          }
-        });
-      }
-    }
-    return saved;
-  }
-}
-
-/**
- * The save dialog, proposing the first workspace folder and the service's name made safe for a
- * path, numbered when a file of that name is there already: accepting the proposal never replaces
- * anything (the service's name is often the very file that was uploaded).
- */
-async function askWhere(record: UploadRecord): Promise<vscode.Uri | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const free = folder ? await suggestDownloadName(record.fileName, (candidate) => exists(vscode.Uri.joinPath(folder, candidate))) : localFileName(record.fileName);
-  return vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, free) : undefined,
-    saveLabel: vscode.l10n.t('Download'),
-    title: vscode.l10n.t('Save {0} before the service deletes it', record.fileName),
-  });
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
+    return downloadRecords(this.deps, records);
   }
 }

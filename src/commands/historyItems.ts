@@ -1,5 +1,7 @@
+import * as vscode from 'vscode';
 import type { UploadHistory } from '../core/history';
 import type { UploadRecord } from '../core/types';
+import type { Command } from './command';
 
 /**
  * The uploads a tree-item command acts on. The tree passes `(clicked, selection)`; automation may
@@ -29,4 +31,23 @@ function keyOf(entry: unknown): string | undefined {
     return typeof id === 'string' ? id : undefined;
   }
   return undefined;
+}
+
+/** A command on one or more items of Recent Uploads (the clicked one, or the whole selection). */
+export abstract class HistoryItemCommand<R> implements Command {
+  abstract readonly id: string;
+
+  constructor(protected readonly history: UploadHistory) {}
+
+  async execute(item?: unknown, items?: unknown): Promise<R | undefined> {
+    const records = recordsFromArguments(this.history, item, items);
+    if (records.length === 0) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('That upload is no longer in Recent Uploads.'));
+      return undefined;
+    }
+    return this.run(records, item);
+  }
+
+  /** `clicked` is the item the command was called with: a tree node when a person used the view. */
+  protected abstract run(records: UploadRecord[], clicked?: unknown): Promise<R>;
 }

@@ -1,30 +1,10 @@
 import * as vscode from 'vscode';
 import { copyToClipboard, reportClipboardFailure } from '../platform/clipboard';
-import type { UploadHistory } from '../core/history';
 import { markdownLink } from '../core/links';
 import type { UploadRecord } from '../core/types';
 import { insertLinks } from '../markdown/editorLinks';
-import { CommandIds, type Command } from './command';
-import { recordsFromArguments } from './historyItems';
-
-/** A command on one or more items of Recent Uploads (the clicked one, or the whole selection). */
-abstract class HistoryItemCommand<R> implements Command {
-  abstract readonly id: string;
-
-  constructor(protected readonly history: UploadHistory) {}
-
-  async execute(item?: unknown, items?: unknown): Promise<R | undefined> {
-    const records = recordsFromArguments(this.history, item, items);
-    if (records.length === 0) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('That upload is no longer in Recent Uploads.'));
-      return undefined;
-    }
-    return this.run(records, item);
-  }
-
-  /** `clicked` is the item the command was called with: a tree node when a person used the view. */
-  protected abstract run(records: UploadRecord[], clicked?: unknown): Promise<R>;
-}
+import { CommandIds } from './command';
+import { HistoryItemCommand } from './historyItems';
 
 /** Copies text for the selected uploads, one line each; resolves with what was copied. */
 abstract class CopyCommand extends HistoryItemCommand<string> {
@@ -102,4 +82,3 @@ export class RemoveFromHistoryCommand extends HistoryItemCommand<number> {
   }
 }
 
-export { HistoryItemCommand };

@@ -1,10 +1,9 @@
 import type { UploadHistory } from '../core/history';
 import type { UploadOutcome, UploadRecord } from '../core/types';
-import type { UploadFlow } from '../upload/uploadFlow';
-import type { UploadService } from '../upload/uploadService';
+import { reuploadRecords, type ReuploadDeps } from '../upload/reupload';
 import { UploadNode } from '../views/recentUploadsView';
 import { CommandIds } from './command';
-import { HistoryItemCommand } from './linkCommands';
+import { HistoryItemCommand } from './historyItems';
 
 /**
  * `kieUpload.reupload(item)`: uploads again to the same folder and name, so the link stays and
@@ -15,24 +14,14 @@ export class ReuploadCommand extends HistoryItemCommand<UploadOutcome | UploadOu
 
   constructor(
     history: UploadHistory,
-    private readonly uploads: UploadService,
-    private readonly flow: UploadFlow,
+    private readonly deps: ReuploadDeps,
   ) {
     super(history);
   }
 
   protected async run(records: UploadRecord[], clicked?: unknown): Promise<UploadOutcome | UploadOutcome[]> {
-    const outcomes = await this.flow.run(
-      records.map((record) => ({
-        label: record.fileName,
-        size: record.fileSize,
-        start: (controls) => this.uploads.reupload(record, controls),
-        startAnyway: (controls) => this.uploads.reupload(record, controls, { allowSensitive: true }),
-      })),
-      // One entry clicked in Recent Uploads is a person's choice: a local file that now looks like it
-      // holds a secret is asked about. Automation (a record or an id) gets the 'sensitive' outcome.
-      { interactive: false, confirmSensitive: records.length === 1 && clicked instanceof UploadNode },
-    );
+    // One entry clicked in Recent Uploads is a person's choice; automation (a record or an id) is not.
+    const outcomes = await reuploadRecords(this.deps, records, clicked instanceof UploadNode);
     return records.length === 1 ? outcomes[0] : outcomes;
   }
 }

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { describeExpiry, dueWarnings, nextWarningDelay, warningKey } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
 import type { UploadRecord } from '../core/types';
-import { CommandIds } from '../commands/command';
 
 const WARNED_KEY = 'kieUpload.expiryWarned';
 
@@ -12,6 +11,9 @@ export interface ExpiryWarningDeps {
   state: vscode.Memento;
   warningHours: () => number;
   now?: () => number;
+  /** The warning's Re-upload and Download buttons. */
+  reupload: (records: readonly UploadRecord[]) => Promise<unknown>;
+  download: (records: readonly UploadRecord[]) => Promise<unknown>;
   /** Told of every warning shown (the integration tests listen). */
   onWarn?: (records: readonly UploadRecord[]) => void;
 }
@@ -73,9 +75,9 @@ export class ExpiryWarnings implements vscode.Disposable {
     const dismiss = vscode.l10n.t('Dismiss');
     const choice = await vscode.window.showWarningMessage(message, reupload, download, dismiss);
     if (choice === reupload) {
-      await vscode.commands.executeCommand(CommandIds.reupload, records[0], records);
+      await this.deps.reupload(records);
     } else if (choice === download) {
-      await vscode.commands.executeCommand(CommandIds.downloadToWorkspace, records[0], records);
+      await this.deps.download(records);
     }
   }
 }

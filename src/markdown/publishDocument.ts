@@ -5,7 +5,6 @@ import { classifyTarget, replacementFor, resolveLocalTarget, scanLinkTargets, ty
 import type { ErrorCode, UploadOutcome } from '../core/types';
 import { formatBytes } from '../core/validation';
 import type { KieConfig } from '../platform/config';
-import { CommandIds, type Command } from '../commands/command';
 import type { UploadFlow, UploadJob } from '../upload/uploadFlow';
 import type { UploadService } from '../upload/uploadService';
 import { loadEngine } from '../upload/engineLoader';
@@ -49,31 +48,19 @@ export interface PublishConfirmation {
 const MAX_LISTED = 15;
 
 /**
- * `kieUpload.uploadLocalImages(uri?)`: uploads the local files and `data:` URIs a Markdown document
- * links to, and replaces each target with its hosted link in one workspace edit. A file used twice
- * is uploaded once. Only files inside the document's workspace folder (or, outside a workspace, the
- * document's own folder) are candidates, judged by where they really are (symlinks resolved), and
- * never files that look like they hold secrets: the others are skipped, their links left as written.
- * Without arguments it works on the active editor, asks before the first byte is sent (listing the
- * files, their sizes and what is skipped) and shows the edit as a preview; with a document URI it
- * applies the edit directly and returns the outcomes (those of skipped files with an error).
+ * Publishes the local files and `data:` URIs a Markdown document links to, and replaces each target
+ * with its hosted link in one workspace edit. A file used twice is uploaded once. Only files inside
+ * the document's workspace folder (or, outside a workspace, the document's own folder) are
+ * candidates, judged by where they really are (symlinks resolved), and never files that look like
+ * they hold secrets: the others are skipped, their links left as written. Interactively it asks
+ * before the first byte is sent (listing the files, their sizes and what is skipped) and shows the
+ * edit as a preview; otherwise it applies the edit directly. Resolves with the outcomes, those of
+ * skipped files with an error.
  */
-export class UploadLocalImagesCommand implements Command {
-  readonly id = CommandIds.uploadLocalImages;
-
+export class DocumentPublisher {
   constructor(private readonly deps: PublishDeps) {}
 
-  async execute(uri?: unknown): Promise<UploadOutcome[] | undefined> {
-    const interactive = uri === undefined;
-    const document = interactive
-      ? vscode.window.activeTextEditor?.document
-      : uri instanceof vscode.Uri
-        ? await vscode.workspace.openTextDocument(uri)
-        : undefined;
-    if (!document || document.languageId !== 'markdown') {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Open a Markdown document to upload the local images it uses.'));
-      return interactive ? undefined : [];
-    }
+  async publish(document: vscode.TextDocument, interactive: boolean): Promise<UploadOutcome[]> {
     const version = document.version;
     const { sources, skipped } = await this.findSources(document);
     const name = path.basename(document.fileName);

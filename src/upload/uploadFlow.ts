@@ -4,7 +4,7 @@ import type { UploadControls } from '../core/client';
 import { batchWorkers, mapConcurrent } from '../core/pool';
 import type { UploadOutcome, UploadRecord } from '../core/types';
 import { formatBytes } from '../core/validation';
-import { CommandIds } from '../commands/command';
+import { askForApiKey } from '../platform/apiKeyPrompt';
 import type { KieConfig } from '../platform/config';
 import type { KeyStore } from '../platform/keyStore';
 import type { UploadStatus } from './uploadStatus';
@@ -87,7 +87,7 @@ export class UploadFlow {
     if (choice !== setKey) {
       return false;
     }
-    await vscode.commands.executeCommand(CommandIds.setApiKey);
+    await askForApiKey(this.deps.keys);
     return Boolean(await this.deps.keys.get());
   }
 
@@ -259,7 +259,7 @@ export class UploadFlow {
         : vscode.l10n.t('{0} of {1} uploads failed. {2}', failures.length, total, lines.join('; '));
     const choice = await (cancelled ? vscode.window.showInformationMessage(message) : vscode.window.showErrorMessage(message, ...actions));
     if (choice === setKey) {
-      await vscode.commands.executeCommand(CommandIds.setApiKey);
+      await askForApiKey(this.deps.keys);
     }
     if (choice === retry || (choice === setKey && (await this.deps.keys.get()))) {
       await this.run(failures.map(({ job }) => job), options);

@@ -20,7 +20,7 @@ import * as vscode from 'vscode';
 import type { KieUploadApi } from '../../src/api';
 import { UploadHistory, type HistoryStore, type StoredHistory } from '../../src/core/history';
 import type { UploadRecord } from '../../src/core/types';
-import type { TestingHandle } from '../../src/extension';
+import type { TestingHandle } from '../../src/platform/testing';
 import { GroupNode, RecentUploadsProvider, type RecentUploadsNode } from '../../src/views/recentUploadsView';
 import { lazyModules, type LazyModule } from './lazyModules';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { KieUploadApi } from '../../src/api';
-import type { TestingHandle } from '../../src/extension';
+import type { TestingHandle } from '../../src/platform/testing';
 import { startEmulator, type Emulator } from '../emulator/server';
 
 export const EXTENSION_ID = 'kie-file-upload.kie-file-upload';

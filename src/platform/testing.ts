@@ -1,0 +1,33 @@
+import * as vscode from 'vscode';
+import type { AgentTools } from '../agent/tools';
+import type { UploadOutcome } from '../core/types';
+import type { UploadDropPasteProvider } from '../markdown/dropPaste';
+import type { PublishConfirmation } from '../markdown/publishDocument';
+import { contextKeyValue } from './contextKeys';
+
+/**
+ * What the extension's own integration tests inspect: where the key must never be, and what was
+ * shown. Made only when the extension runs in ExtensionMode.Test; undefined otherwise.
+ */
+export interface TestingHandle {
+  globalState: vscode.Memento;
+  workspaceState: vscode.Memento;
+  logLines: string[];
+  warnings: string[][];
+  dropPaste?: UploadDropPasteProvider;
+  /** The Language Model tools as registered, to read their confirmations without a dialog. */
+  agentTools?: AgentTools;
+  settledDropsAndPastes: UploadOutcome[][];
+  /** The summaries naming files the sensitive-file guard held back. */
+  skippedSensitive: string[];
+  /** Stands in for the modal of Upload Local Images in Document when set: sees what it would show, answers. */
+  confirmPublish?: (shown: PublishConfirmation) => Promise<boolean>;
+  contextKeyValue: typeof contextKeyValue;
+}
+
+export function createTestingHandle(context: vscode.ExtensionContext): TestingHandle | undefined {
+  if (context.extensionMode !== vscode.ExtensionMode.Test) {
+    return undefined;
+  }
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], skippedSensitive: [], contextKeyValue };
+}
