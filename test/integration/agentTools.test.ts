@@ -102,8 +102,11 @@ describe('Language Model tools (agent mode)', () => {
 
   it('kie_upload_files accepts a file: URI and an absolute path inside the workspace', async () => {
     const text = await invoke('kie_upload_files', { paths: [workspaceFile('data.csv').toString(), workspaceFile('assets/a.txt').fsPath] });
-    const [a, data] = extensionApi.history();
-    assert.deepEqual([data.fileName, a.fileName], ['data.csv', 'a.txt']);
+    // Both go out at once, so either may finish (and be listed) first.
+    const [first, second] = extensionApi.history();
+    const byName = new Map([first, second].map((record) => [record.fileName, record]));
+    assert.deepEqual([...byName.keys()].sort(), ['a.txt', 'data.csv']);
+    const [a, data] = [byName.get('a.txt')!, byName.get('data.csv')!];
     assert.ok(text.includes(data.url) && text.includes(a.url), text);
     assert.equal(a.source, workspaceFile('assets/a.txt').toString());
   });
