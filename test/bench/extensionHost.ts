@@ -167,13 +167,7 @@ async function measureActivation(): Promise<ActivationFigures> {
   const api = await extension.activate();
   const callerMs = performance.now() - start;
   await profiler?.stop(process.env.KIE_BENCH_PROFILE as string);
-  const marks = hostMarks();
-  const mark = (name: string) => marks.get(`code/extHost/${name}/${EXTENSION_ID}`);
-  const span = (from: string, to: string) => {
-    const a = mark(from);
-    const b = mark(to);
-    return a === undefined || b === undefined ? undefined : b - a;
-  };
+  const spans = activationSpans();
   const activate = bundleActivate(extension);
   const lazyAtActivation = await lazyModules(activate);
   const enginePath = require.resolve(join(extension.extensionPath, 'dist/engine.js'));
@@ -200,8 +194,7 @@ async function measureActivation(): Promise<ActivationFigures> {
   return {
     activeBefore,
     callerMs,
-    codeLoadingMs: span('willLoadExtensionCode', 'didLoadExtensionCode'),
-    activateCallMs: span('willActivateExtension', 'didActivateExtension'),
+    ...spans,
     lazyAtActivation,
     engineAtActivation,
     engineAfterUpload,

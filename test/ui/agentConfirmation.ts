@@ -15,13 +15,14 @@ import { startEmulator } from '../emulator/server';
 import { launchChromium, startCodeServer } from '../runner/codeServer';
 import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
 import type { CallerResult, CallerScript } from './toolCaller/extension';
+import { reportFailure, step, tearDown, type UiTestResult } from './harness';
 
 const KEY = 'ui-agent-key-0123456789';
 const SCREENSHOTS = join(PROJECT_ROOT, 'media/screenshots');
 const CALLER_DIR = join(__dirname, 'toolCaller');
 const DIALOG = '.monaco-dialog-box';
 
-export async function runAgentConfirmationUiTest(vsix: string, log: (line: string) => void): Promise<{ passed: number; failed: number }> {
+export async function runAgentConfirmationUiTest(vsix: string, log: (line: string) => void): Promise<UiTestResult> {
   const emulator = await startEmulator({ apiKey: KEY });
   const workspace = await copyFixtureWorkspace();
   const tmp = await fs.mkdtemp(join(tmpdir(), 'kie-ui-agent-'));
@@ -85,17 +86,9 @@ export async function runAgentConfirmationUiTest(vsix: string, log: (line: strin
     });
     return { passed: 1, failed: 0 };
   } catch (error) {
-    log(`  ✗ ${error instanceof Error ? error.message : String(error)}`);
-    const page = browser.contexts()[0]?.pages()[0];
-    await page?.screenshot({ path: join(tmpdir(), 'kie-ui-agent-failure.png') }).catch(() => undefined);
-    log(`    (screenshot of the failure: ${join(tmpdir(), 'kie-ui-agent-failure.png')})`);
-    return { passed: 0, failed: 1 };
+    return await reportFailure(browser, log, error, 'kie-ui-agent-failure.png');
   } finally {
-    await browser.close().catch(() => undefined);
-    await server.stop();
-    await emulator.close();
-    await workspace.dispose();
-    await fs.rm(tmp, { recursive: true, force: true });
+    await tearDown({ browser, server, emulator, workspace, tmp });
   }
 }
 
@@ -123,8 +116,3 @@ async function results(file: string, count: number): Promise<CallerResult[]> {
   }
 }
 
-async function step(log: (line: string) => void, name: string, action: () => Promise<void>): Promise<void> {
-  const started = Date.now();
-  await action();
-  log(`  ✔ ${name} (${Date.now() - started} ms)`);
-}

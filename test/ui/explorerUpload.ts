@@ -13,6 +13,9 @@ import type { Page } from 'playwright-core';
 import { startEmulator } from '../emulator/server';
 import { launchChromium, startCodeServer, workbenchUrl } from '../runner/codeServer';
 import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
+import { reportFailure, step, tearDown, type UiTestResult } from './harness';
+
+export type { UiTestResult };
 
 const KEY = 'ui-test-key-0123456789';
 const SCREENSHOTS = join(PROJECT_ROOT, 'media/screenshots');
@@ -27,10 +30,6 @@ const SEL = {
   editorLines: '.editor-instance .monaco-editor .view-lines',
 };
 
-export interface UiTestResult {
-  passed: number;
-  failed: number;
-}
 
 export async function runExplorerUploadUiTest(vsix: string, log: (line: string) => void): Promise<UiTestResult> {
   const emulator = await startEmulator({ apiKey: KEY });
@@ -115,24 +114,10 @@ export async function runExplorerUploadUiTest(vsix: string, log: (line: string) 
     });
     return { passed: 1, failed: 0 };
   } catch (error) {
-    log(`  ✗ ${error instanceof Error ? error.message : String(error)}`);
-    const page = browser.contexts()[0]?.pages()[0];
-    await page?.screenshot({ path: join(tmpdir(), 'kie-ui-failure.png') }).catch(() => undefined);
-    log(`    (screenshot of the failure: ${join(tmpdir(), 'kie-ui-failure.png')})`);
-    return { passed: 0, failed: 1 };
+    return await reportFailure(browser, log, error, 'kie-ui-failure.png');
   } finally {
-    await browser.close().catch(() => undefined);
-    await server.stop();
-    await emulator.close();
-    await workspace.dispose();
-    await fs.rm(tmp, { recursive: true, force: true });
+    await tearDown({ browser, server, emulator, workspace, tmp });
   }
-}
-
-async function step(log: (line: string) => void, name: string, action: () => Promise<void>): Promise<void> {
-  const started = Date.now();
-  await action();
-  log(`  ✔ ${name} (${Date.now() - started} ms)`);
 }
 
 /**

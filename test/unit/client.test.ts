@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64JsonBody, fileSource } from '../../src/core/bodies';
 import { KieClient, type ClientSettings, type ClientDeps } from '../../src/core/client';
-import { UploadError } from '../../src/core/errors';
 import { batchWorkers, mapConcurrent } from '../../src/core/pool';
 import type { ErrorCode, UploadRecord } from '../../src/core/types';
 import { startEmulator, type Emulator } from '../emulator/server';
+import { expectFailure } from './assertions';
 
 const KEY = 'test-key-123456';
 
@@ -54,19 +54,6 @@ describe('KieClient against the emulator', function () {
     return Buffer.from(await response.arrayBuffer());
   }
 
-  async function expectFailure(promise: Promise<unknown>, code: ErrorCode, pattern?: RegExp): Promise<UploadError> {
-    try {
-      await promise;
-    } catch (error) {
-      assert.ok(error instanceof UploadError, `expected an UploadError, got ${String(error)}`);
-      assert.equal(error.code, code, error.message);
-      if (pattern) {
-        assert.match(error.message, pattern);
-      }
-      return error;
-    }
-    assert.fail(`expected a ${code} failure`);
-  }
 
   before(async () => {
     dir = await fs.mkdtemp(join(tmpdir(), 'kie-client-'));

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { KieClient, type ClientDeps, type ClientSettings } from '../../src/core/client';
 import { freeFileName, isTemporaryDownload, localFileName, suggestDownloadName } from '../../src/core/download';
-import { UploadError } from '../../src/core/errors';
-import type { ErrorCode } from '../../src/core/types';
 import { startEmulator, type Emulator } from '../emulator/server';
+import { expectFailure } from './assertions';
 
 const KEY = 'download-test-key-0123456789';
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tls');
@@ -20,19 +19,6 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function expectFailure(promise: Promise<unknown>, code: ErrorCode, pattern?: RegExp): Promise<UploadError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof UploadError, `expected an UploadError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (pattern) {
-      assert.match(error.message, pattern);
-    }
-    return error;
-  }
-  assert.fail(`expected a ${code} failure`);
-}
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
