@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readmeWithTable } from '../docs/settingsTable';
 
@@ -22,5 +22,20 @@ describe('README', () => {
         assert.ok(readme.includes(title.replace('…', '')), `README does not mention "${title}" (${command.command})`);
       }
     }
+  });
+});
+
+describe('ARCHITECTURE.md', () => {
+  it('maps every file and folder of src/, and nothing that is not there', () => {
+    const text = readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+    const map = text.slice(text.indexOf('<!-- architecture:start'), text.indexOf('<!-- architecture:end'));
+    const mapped = new Set([...map.matchAll(/^\| \*{0,2}`(src\/[^`]+)`/gm)].map((match) => match[1].replace(/\/$/, '')));
+    const actual = new Set<string>();
+    for (const entry of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
+      const path = join(entry.parentPath, entry.name).slice(ROOT.length + 1).replace(/\\/g, '/');
+      actual.add(path);
+    }
+    assert.deepEqual([...actual].filter((path) => !mapped.has(path)).sort(), [], 'in src/ but not in the map');
+    assert.deepEqual([...mapped].filter((path) => !actual.has(path)).sort(), [], 'in the map but not in src/');
   });
 });
