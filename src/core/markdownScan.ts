@@ -39,7 +39,8 @@ export function scanLinkTargets(markdown: string): LinkTarget[] {
   const regions = parseBlocks(markdown);
   const refs = new Set<string>();
   const out: LinkTarget[] = [];
-  const inlineFrom = regions.map((region) => (region.inline ? parseDefinitions(region, refs, out) : 0));
+  // Definitions open paragraphs only: a heading's `[a]: b` is text.
+  const inlineFrom = regions.map((region) => (region.paragraph ? parseDefinitions(region, refs, out) : 0));
   regions.forEach((region, index) => {
     if (region.inline) {
       new InlineScanner(region, refs, out).scan(inlineFrom[index]);
@@ -223,6 +224,7 @@ class Region {
   constructor(
     private readonly doc: string,
     readonly inline: boolean,
+    readonly paragraph: boolean,
   ) {}
 
   add(start: number, end: number): void {
@@ -345,8 +347,8 @@ function parseBlocks(doc: string): Region[] {
   const stack: Container[] = [];
   let leaf: Leaf = NONE;
 
-  const newRegion = (inline: boolean, start: number, end: number) => {
-    const region = new Region(doc, inline);
+  const newRegion = (inline: boolean, start: number, end: number, paragraph = false) => {
+    const region = new Region(doc, inline, paragraph);
     region.add(start, end);
     regions.push(region);
     return region;
@@ -449,7 +451,7 @@ function parseBlocks(doc: string): Region[] {
                   ? 5
                   : HTML_BLOCK_6.test(line)
                     ? 6
-                    : !lazy && HTML_BLOCK_7.test(line) && !/^<\/?(?:script|style|pre|textarea)(?![A-Za-z0-9-])/i.test(line)
+                    : !lazy && HTML_BLOCK_7.test(line)
                       ? 7
                       : 0;
         return type ? { t: 'html', type } : NO_BLOCK;
@@ -638,7 +640,8 @@ function parseBlocks(doc: string): Region[] {
         leaf = { t: 'fence', ch: start.ch, len: start.len };
         return;
       case 'html': {
-        const scanned = start.type >= 6 || (start.type === 1 && /^<pre/i.test(doc.slice(first, first + 4)));
+        // Script, style and textarea hold raw text; any other HTML block may show an image (after a comment, say).
+        const scanned = start.type !== 1 || /^<pre/i.test(doc.slice(first, first + 4));
         leaf = { t: 'html', type: start.type, region: scanned ? newRegion(false, first, le) : undefined };
         const skip = start.type === 1 ? 0 : start.type === 5 ? 9 : 2;
         if (start.type <= 5 && htmlBlockEnds(start.type, doc.slice(first + skip, le))) {
@@ -661,7 +664,7 @@ function parseBlocks(doc: string): Region[] {
         } else if (firstCol - col >= 4) {
           leaf = { t: 'icode' };
         } else {
-          leaf = { t: 'para', region: newRegion(true, first, le) };
+          leaf = { t: 'para', region: newRegion(true, first, le, true) };
         }
     }
   };

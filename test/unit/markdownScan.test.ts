@@ -110,6 +110,8 @@ describe('scanLinkTargets: autolinks and HTML', () => {
     ['an <img> inside link text', '[<img src="a.png">](b)', [html('a.png'), link('b')]],
     ['other tags are not reported', '<a href="x.md">x</a> <video src="v.mp4"></video>', []],
     ['an <img> without src', '<img alt="x">', []],
+    ['an <img> after a comment in the same HTML block', '<!-- logo --><img src="logo.png">', [html('logo.png')]],
+    ['a closing </pre> alone on a line starts an HTML block', '</pre>\n[a](x.png) <img src="y.png">', [html('y.png')]],
   ];
   for (const [name, markdown, expected] of cases) {
     it(name, () => check(markdown, expected));
@@ -132,6 +134,7 @@ describe('scanLinkTargets: reference definitions', () => {
     ['a shortcut reference next to an inline link', '[ref] [x](y)\n\n[ref]: r', [link('y'), definition('r')]],
     ['a reference link deactivates outer link brackets', '[a [ref] b](c)\n\n[ref]: r', [definition('r')]],
     ['definitions with === below stay definitions', '[a]: 1.png\n===\n[b]: 2.png', [definition('1.png')]],
+    ['a heading holds no definition', '# [a]: 1.png\n\n[a]', []],
   ];
   for (const [name, markdown, expected] of cases) {
     it(name, () => check(markdown, expected));
