@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance figures of the issues (P1–P6, P8) side by side in one run, as a
+ * `npm run bench`: the performance figures of the issues (P1–P8) side by side in one run, as a
  * Markdown table printed and written to test/bench/results.md.
  *
  *   node out/test/bench/run.js [--only=P1,P3]      (npm run bench builds and packages first)
@@ -19,6 +19,7 @@ import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
 import { loadBundleMap, nameModules, packageOf, type BundleMap, type NamedModule } from './bundleMap';
 import type { ExtensionHostResult, MarkdownActivationFigures } from './extensionHost';
 import { EmulatorProcess, runCurl, runWorker, type CurlResult } from './processes';
+import { largeMarkdownDocument } from './markdownDocument';
 import { GiB, KiB, MiB } from './proc';
 import { bytes, machineFacts, median, ms, ratio, resultsMarkdown, table, verdict, type Row } from './report';
 import type { WorkerResult } from './worker';
@@ -29,7 +30,8 @@ const RESULTS = join(PROJECT_ROOT, 'test/bench/results.md');
 const DEFAULT_CONCURRENCY = defaultSetting('kieUpload.maxConcurrentUploads', 4);
 const HEAVY = ['undici', 'mime-db', 'mime-types', 'form-data-encoder'];
 /** Every case `npm run bench` runs; only a run of all of them rewrites results.md. */
-const ALL_CASES = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P8'];
+const ALL_CASES = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'];
+const MARKDOWN_IT_VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/markdown-it/package.json'), 'utf8')) as { version: string }).version;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -375,6 +377,80 @@ async function p8(emulator: EmulatorProcess, files: Files): Promise<Section> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// P7: the link scan of a 1 MiB Markdown document, beside markdown-it's parse of it
+
+const MARKDOWN_ROUNDS = 5;
+const MARKDOWN_RUNS = 20;
+
+async function p7(): Promise<Section> {
+  const dir = await fs.mkdtemp(join(tmpdir(), 'kie-bench-md-'));
+  try {
+    const file = join(dir, 'long-page.md');
+    await fs.writeFile(file, largeMarkdownDocument(MiB));
+    const runs: Record<'scanner' | 'markdown-it', WorkerResult[]> = { scanner: [], 'markdown-it': [] };
+    for (let round = 0; round < MARKDOWN_ROUNDS; round++) {
+      // Fresh processes, taking turns at going first.
+      for (const parser of round % 2 ? (['markdown-it', 'scanner'] as const) : (['scanner', 'markdown-it'] as const)) {
+        const run = await runWorker({ kind: 'markdown', parser, file, runs: MARKDOWN_RUNS });
+        runs[parser].push(run);
+        log(`  P7 round ${round + 1} ${parser}: first ${ms(Number(run.extra?.firstMs))}, then ${ms(laterMedian(run))}`);
+      }
+    }
+    return p7Section(runs);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function laterMedian(run: WorkerResult): number {
+  return median((run.extra?.laterMs as number[] | undefined) ?? []);
+}
+
+function p7Section(runs: Record<'scanner' | 'markdown-it', WorkerResult[]>): Section {
+  const failures = [...runs.scanner, ...runs['markdown-it']].filter((run) => !run.ok).map((run) => run.error);
+  const ok = (list: WorkerResult[]) => list.filter((run) => run.ok);
+  const later = (list: WorkerResult[]) => median(ok(list).map(laterMedian));
+  const first = (list: WorkerResult[]) => median(ok(list).map((run) => Number(run.extra?.firstMs)));
+  const perRound = (pick: (run: WorkerResult) => number) =>
+    median(runs.scanner.map((scan, i) => (scan.ok && runs['markdown-it'][i]?.ok ? pick(runs['markdown-it'][i]) / pick(scan) : NaN)).filter(Number.isFinite));
+  const scanMs = later(runs.scanner);
+  const speedUp = perRound(laterMedian);
+  const firstSpeedUp = perRound((run) => Number(run.extra?.firstMs));
+  const found = Number(ok(runs.scanner)[0]?.extra?.found);
+  const mdFound = Number(ok(runs['markdown-it'])[0]?.extra?.found);
+  const size = Number(ok(runs.scanner)[0]?.extra?.bytes);
+  const range = (list: WorkerResult[]) => {
+    const values = ok(list).map(laterMedian);
+    return `${ms(Math.min(...values))}–${ms(Math.max(...values))}`;
+  };
+  return {
+    rows: [
+      {
+        id: 'P7',
+        what: `link scan of a ${bytes(size)} Markdown document (${found.toLocaleString('en')} destinations), as on every change`,
+        measured: `${ms(scanMs)} (rounds ${range(runs.scanner)})`,
+        comparedWith: `markdown-it parse of the same: ${ms(later(runs['markdown-it']))} (rounds ${range(runs['markdown-it'])})`,
+        figure: `${ms(scanMs)}, ${ratio(speedUp, 1)} faster`,
+        target: '≤ 25 ms and ≥ 10× faster than markdown-it',
+        verdict: failures.length ? 'error' : verdict(scanMs <= 25 && speedUp >= 10),
+      },
+      {
+        id: 'P7',
+        what: 'the same, the first scan in a fresh process (the first Markdown file of a window)',
+        measured: ms(first(runs.scanner)),
+        comparedWith: `markdown-it's first parse: ${ms(first(runs['markdown-it']))}`,
+        figure: `${ratio(firstSpeedUp, 1)} faster`,
+        target: 'reported',
+        verdict: failures.length ? 'error' : 'reported',
+      },
+    ],
+    notes: [
+      `P7: one generated document (test/bench/markdownDocument.ts: sections of prose with inline and reference links and images, definitions, lists, block quotes, tables, fenced and indented code, HTML blocks with <img>, autolinks; ${found.toLocaleString('en')} destinations for the scanner, ${mdFound.toLocaleString('en')} links and images for markdown-it, which reports reference uses where the scanner reports their definition, and no <img> in HTML). ${MARKDOWN_ROUNDS} rounds, each parser in a fresh process taking turns at going first, ${MARKDOWN_RUNS + 1} calls each: the first row's times are the medians of each process's calls after the first, the speed-up the median of the rounds' ratios; the second row is the first call alone, before the JIT has compiled anything. markdown-it ${MARKDOWN_IT_VERSION} with \`{ html: true }\`, as VS Code's Markdown preview sets it up (without linkify), \`parse()\` only, no rendering.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // P6: cancel at 50 %
 
 async function p6(emulator: EmulatorProcess, files: Files): Promise<Section> {
@@ -618,6 +694,15 @@ function snapshotBundle(): BundleSnapshot {
   return { path, text, map };
 }
 
+/** The files and the emulator the upload and editor cases share. */
+async function prepareUploads(): Promise<{ files: Files; emulator: EmulatorProcess }> {
+  log('preparing files (1 GiB, 10 MiB, 200 × 64 KiB)…');
+  const files = await prepareFiles();
+  const emulator = await EmulatorProcess.start(KEY);
+  log(`emulator (pid ${emulator.pid}) at ${emulator.url}`);
+  return { files, emulator };
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   const only = (/^--only=(.+)$/.exec(process.argv.slice(2).find((arg) => arg.startsWith('--only=')) ?? '')?.[1] ?? ALL_CASES.join(',')).toUpperCase().split(',');
@@ -625,12 +710,17 @@ async function main(): Promise<number> {
   const facts = machineFacts();
   const bundle = snapshotBundle();
   log(`kie-file-upload bench — ${facts.date}, ${facts.cpuCount} × ${facts.cpuModel}, Node ${facts.node}`);
-  log('preparing files (1 GiB, 10 MiB, 200 × 64 KiB)…');
-  const files = await prepareFiles();
-  const emulator = await EmulatorProcess.start(KEY);
-  log(`emulator (pid ${emulator.pid}) at ${emulator.url}`);
+  // P7 needs neither the files nor the emulator: a run of P7 alone makes neither.
+  const uploads = ALL_CASES.some((id) => id !== 'P7' && wanted(id)) ? await prepareUploads() : undefined;
+  const need = () => {
+    if (!uploads) {
+      throw new Error('the upload cases were not prepared');
+    }
+    return uploads;
+  };
   let cleaning: Promise<void> | undefined;
-  const cleanUp = () => (cleaning ??= Promise.all([emulator.close(), fs.rm(files.dir, { recursive: true, force: true })]).then(() => undefined));
+  const cleanUp = () =>
+    (cleaning ??= Promise.all([uploads?.emulator.close(), uploads && fs.rm(uploads.files.dir, { recursive: true, force: true })]).then(() => undefined));
   // Ctrl-C outside the editor run (which handles it itself) must not leave a 1 GiB file behind.
   const interrupt = () => void cleanUp().finally(() => process.exit(130));
   process.once('SIGINT', interrupt);
@@ -638,12 +728,13 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const notes: string[] = [];
   const sections: Array<[string[], string, () => Promise<Section>]> = [
-    [['P1'], 'P1 stream upload of 1 GiB vs curl', () => p1(emulator, files)],
-    [['P2'], 'P2 base64 upload of 10 MiB', () => p2(emulator, files)],
-    [['P3'], 'P3 200 files with 20 ms latency', () => p3(emulator, files)],
-    [['P6'], 'P6 cancel at 50%', () => p6(emulator, files)],
-    [['P8'], 'P8 the sensitive-file guard on a 1 GiB stream upload', () => p8(emulator, files)],
-    [['P4', 'P5'], 'P4/P5 in the extension host', () => editorCases(emulator, bundle)],
+    [['P1'], 'P1 stream upload of 1 GiB vs curl', () => p1(need().emulator, need().files)],
+    [['P2'], 'P2 base64 upload of 10 MiB', () => p2(need().emulator, need().files)],
+    [['P3'], 'P3 200 files with 20 ms latency', () => p3(need().emulator, need().files)],
+    [['P6'], 'P6 cancel at 50%', () => p6(need().emulator, need().files)],
+    [['P7'], 'P7 link scan of a 1 MiB Markdown document', () => p7()],
+    [['P8'], 'P8 the sensitive-file guard on a 1 GiB stream upload', () => p8(need().emulator, need().files)],
+    [['P4', 'P5'], 'P4/P5 in the extension host', () => editorCases(need().emulator, bundle)],
   ];
   try {
     for (const [ids, title, section] of sections) {

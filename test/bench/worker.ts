@@ -10,6 +10,7 @@ import { fetch, FormData, request } from 'undici';
 import { base64JsonBody, fileSource } from '../../src/core/bodies';
 import { KieClient } from '../../src/core/client';
 import { batchWorkers, mapConcurrent } from '../../src/core/pool';
+import { scanLinkTargets } from '../../src/core/markdownScan';
 import { inspectFile } from '../../src/core/sensitive';
 import { liveMemory, MiB, openFiles, PeakProbe, sampleMemory } from './proc';
 
@@ -34,7 +35,9 @@ export type WorkerSpec =
   /** Many files: one await per file, or mapConcurrent at `concurrency`. */
   | (UploadTarget & { kind: 'batch'; files: string[]; concurrency: number | 'sequential' })
   /** A stream upload aborted once `abortAt` of its bytes were sent. */
-  | (UploadTarget & { kind: 'cancel'; file: string; abortAt: number });
+  | (UploadTarget & { kind: 'cancel'; file: string; abortAt: number })
+  /** The link scan of a Markdown file, or markdown-it's parse of it: a first call, then `runs` more. */
+  | { kind: 'markdown'; parser: 'scanner' | 'markdown-it'; file: string; runs: number };
 
 export interface WorkerResult {
   ok: boolean;
@@ -191,7 +194,50 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
     }
     case 'cancel':
       return cancel(spec);
+    case 'markdown':
+      return markdown(spec);
   }
+}
+
+/**
+ * Times each call separately: the first in a fresh process (code not yet compiled by the JIT), as
+ * when the first Markdown file of a window opens; the later ones as when a document changes.
+ * `found` is what the parse found: the scanner's destinations, markdown-it's links and images.
+ */
+async function markdown(spec: Extract<WorkerSpec, { kind: 'markdown' }>): Promise<WorkerResult> {
+  const text = await fs.readFile(spec.file, 'utf8');
+  // markdown-it is loaded only here, so the upload cases never carry it.
+  const parser = spec.parser === 'scanner' ? linkScan() : await markdownIt();
+  return measure(async () => {
+    const times: number[] = [];
+    for (let run = 0; run <= spec.runs; run++) {
+      const start = performance.now();
+      parser.parse(text);
+      times.push(performance.now() - start);
+    }
+    return { firstMs: times[0], laterMs: times.slice(1), found: parser.found(), bytes: Buffer.byteLength(text) };
+  });
+}
+
+interface TimedParser {
+  parse(doc: string): void;
+  /** What the last parse found, counted outside the timed call. */
+  found(): number;
+}
+
+function linkScan(): TimedParser {
+  let last: unknown[] = [];
+  return { parse: (doc) => void (last = scanLinkTargets(doc)), found: () => last.length };
+}
+
+/** markdown-it as VS Code's Markdown preview sets it up (HTML on); found: its links and images. */
+async function markdownIt(): Promise<TimedParser> {
+  const { default: MarkdownIt } = await import('markdown-it');
+  const parser = new MarkdownIt({ html: true });
+  type Tokens = ReturnType<typeof parser.parse>;
+  const count = (tokens: Tokens): number => tokens.reduce((n, token) => n + (token.type === 'link_open' || token.type === 'image' ? 1 : 0) + (token.children ? count(token.children) : 0), 0);
+  let last: Tokens = [];
+  return { parse: (doc) => void (last = parser.parse(doc, {})), found: () => count(last) };
 }
 
 /**
