@@ -1,0 +1,260 @@
+import { OPEN_TAG, reportImgTag } from './html';
+import type { Region } from './region';
+import { isAsciiPunctuation, isTitleStart, normalizeLabel, parseDestination, parseTitle, skipSpace, unescapeMarkdown, type Destination } from './syntax';
+import type { LinkTarget } from './targets';
+
+// eslint-disable-next-line no-control-regex -- CommonMark: no ASCII controls, spaces or angle brackets
+const AUTOLINK = /<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\x00-\x20<>\x7f]*)>/y;
+const EMAIL_AUTOLINK = /<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*>/y;
+const CLOSE_TAG = /<\/[A-Za-z][A-Za-z0-9-]*\s*>/y;
+/** The characters the inline scanner stops at: \ ` < ! [ ] */
+const INLINE_SPECIAL = new Uint8Array(128);
+for (const c of '\\`<![]') {
+  INLINE_SPECIAL[c.charCodeAt(0)] = 1;
+}
+
+/** Link texts longer than this are reported as ''. */
+const MAX_TEXT = 4096;
+
+/**
+ * A paragraph or heading read the way CommonMark's inline parser reads it: left to right, code
+ * spans, autolinks and raw HTML taking their precedence, a bracket stack for link text.
+ */
+export class InlineScanner {
+  private readonly s: string;
+  /** Open brackets: the offset of each '[' times two, plus one for an image's `![`. */
+  private readonly stack: number[] = [];
+  /** Link openers below this stack index are inactive (a link was closed after them: links do not nest). */
+  private barrier = 0;
+  private noClose: Map<number, number> | undefined;
+  private noHtmlEnd: Map<string, number> | undefined;
+  private backtickRuns: Map<number, number[]> | undefined;
+
+  constructor(
+    private readonly region: Region,
+    private readonly refs: Set<string>,
+    private readonly out: LinkTarget[],
+  ) {
+    this.s = region.content;
+  }
+
+  scan(from: number): void {
+    const s = this.s;
+    const n = s.length;
+    let i = from;
+    for (;;) {
+      let c = 0;
+      while (i < n && ((c = s.charCodeAt(i)) >= 128 || !INLINE_SPECIAL[c])) {
+        i++;
+      }
+      if (i >= n) {
+        return;
+      }
+      switch (c) {
+        case 92: // \
+          i += i + 1 < s.length && isAsciiPunctuation(s.charCodeAt(i + 1)) ? 2 : 1;
+          break;
+        case 96: // `
+          i = this.codeSpan(i);
+          break;
+        case 60: // <
+          i = this.angle(i);
+          break;
+        case 33: // !
+          if (s.charCodeAt(i + 1) === 91) {
+            this.stack.push((i + 1) * 2 + 1);
+            i += 2;
+          } else {
+            i++;
+          }
+          break;
+        case 91: // [
+          this.stack.push(i * 2);
+          i++;
+          break;
+        default: // ]
+          i = this.closeBracket(i);
+      }
+    }
+  }
+
+  /** Past the code span starting at `i`, or past the backtick run when it has no closer. */
+  private codeSpan(i: number): number {
+    const s = this.s;
+    let k = i;
+    while (k < s.length && s.charCodeAt(k) === 96) {
+      k++;
+    }
+    const length = k - i;
+    if (!this.backtickRuns) {
+      this.backtickRuns = new Map();
+      for (const m of s.matchAll(/`+/g)) {
+        const list = this.backtickRuns.get(m[0].length);
+        if (list) {
+          list.push(m.index);
+        } else {
+          this.backtickRuns.set(m[0].length, [m.index]);
+        }
+      }
+    }
+    const runs = this.backtickRuns.get(length);
+    if (runs) {
+      let lo = 0;
+      let hi = runs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (runs[mid] < k) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (lo < runs.length) {
+        return runs[lo] + length;
+      }
+    }
+    return k;
+  }
+
+  /** Past a raw HTML construct ending with `close` that starts at `i`, or -1 when it never ends. */
+  private htmlUntil(i: number, skip: number, close: string): number {
+    const known = this.noHtmlEnd?.get(close);
+    if (known !== undefined && i >= known) {
+      return -1;
+    }
+    const end = this.s.indexOf(close, i + skip);
+    if (end < 0) {
+      (this.noHtmlEnd ??= new Map()).set(close, i);
+      return -1;
+    }
+    return end + close.length;
+  }
+
+  /** An autolink or raw HTML at `i` (reporting autolinks and `<img src>`); where scanning goes on. */
+  private angle(i: number): number {
+    const s = this.s;
+    const next = s.charCodeAt(i + 1);
+    const letter = (next >= 65 && next <= 90) || (next >= 97 && next <= 122);
+    if (letter) {
+      AUTOLINK.lastIndex = i;
+      const auto = AUTOLINK.exec(s);
+      if (auto) {
+        // Autolinks take no escapes; character references in them are left as written too.
+        this.region.report(this.out, i + 1, i + 1 + auto[1].length, auto[1], true, 'link', auto[1]);
+        return AUTOLINK.lastIndex;
+      }
+      OPEN_TAG.lastIndex = i;
+      const tag = OPEN_TAG.exec(s);
+      if (tag) {
+        reportImgTag(this.region, tag, i, this.out);
+        return i + tag[0].length;
+      }
+    }
+    EMAIL_AUTOLINK.lastIndex = i;
+    if (EMAIL_AUTOLINK.test(s)) {
+      return EMAIL_AUTOLINK.lastIndex; // Not a destination an upload can be.
+    }
+    let end = -1;
+    if (next === 47) {
+      CLOSE_TAG.lastIndex = i;
+      end = CLOSE_TAG.test(s) ? CLOSE_TAG.lastIndex : -1;
+    } else if (s.startsWith('<!--', i)) {
+      end = s.startsWith('<!-->', i) ? i + 5 : s.startsWith('<!--->', i) ? i + 6 : this.htmlUntil(i, 4, '-->');
+    } else if (next === 63) {
+      end = this.htmlUntil(i, 2, '?>');
+    } else if (s.startsWith('<![CDATA[', i)) {
+      end = this.htmlUntil(i, 9, ']]>');
+    } else if (next === 33 && /[A-Za-z]/.test(s.charAt(i + 2))) {
+      end = this.htmlUntil(i, 2, '>');
+    }
+    return end < 0 ? i + 1 : end;
+  }
+
+  /** A ']' at `i`: closes a link or image when one can, reporting it; where scanning goes on. */
+  private closeBracket(i: number): number {
+    const s = this.s;
+    const stack = this.stack;
+    const top = stack.pop();
+    if (top === undefined) {
+      return i + 1;
+    }
+    const opener = { pos: Math.floor(top / 2), image: top % 2 === 1 };
+    const active = opener.image || stack.length >= this.barrier;
+    this.barrier = Math.min(this.barrier, stack.length);
+    if (!active) {
+      return i + 1;
+    }
+    let end = -1;
+    let dest: Destination | undefined;
+    if (s.charCodeAt(i + 1) === 40) {
+      const inline = this.inlineTail(i + 2);
+      if (inline) {
+        [dest, end] = inline;
+      }
+    }
+    if (end < 0) {
+      // A reference: full `[text][label]`, collapsed `[text][]` or shortcut `[text]`.
+      let label = s.slice(opener.pos + 1, i);
+      let after = i + 1;
+      if (s.charCodeAt(i + 1) === 91) {
+        const close = this.labelEnd(i + 2);
+        if (close >= 0) {
+          after = close + 1;
+          if (close > i + 2) {
+            label = s.slice(i + 2, close);
+          }
+        }
+      }
+      if (this.refs.size > 0 && label.length <= 999 && this.refs.has(normalizeLabel(label))) {
+        end = after;
+      }
+    }
+    if (end < 0) {
+      return i + 1;
+    }
+    if (!opener.image) {
+      this.barrier = stack.length;
+    }
+    if (dest && dest.end > dest.start) {
+      // Texts are for people; a huge one (nested brackets run wild) is left out to stay linear.
+      const text = i - opener.pos - 1 <= MAX_TEXT ? unescapeMarkdown(s.slice(opener.pos + 1, i)) : '';
+      this.region.report(this.out, dest.start, dest.end, unescapeMarkdown(s.slice(dest.start, dest.end)), dest.angle, opener.image ? 'image' : 'link', text);
+    }
+    return end;
+  }
+
+  /** The rest of an inline link after `](`: destination, optional title, `)`. */
+  private inlineTail(p: number): [Destination, number] | undefined {
+    const s = this.s;
+    p = skipSpace(s, p);
+    const dest = parseDestination(s, p);
+    if (!dest) {
+      return undefined;
+    }
+    let q = skipSpace(s, dest.next);
+    if (q > dest.next && isTitleStart(s.charCodeAt(q))) {
+      const title = parseTitle(s, q, (this.noClose ??= new Map()));
+      if (title < 0) {
+        return undefined;
+      }
+      q = skipSpace(s, title);
+    }
+    return s.charCodeAt(q) === 41 ? [dest, q + 1] : undefined;
+  }
+
+  /** The ']' that ends a link label starting at `p` (just after '['), or -1. */
+  private labelEnd(p: number): number {
+    const s = this.s;
+    for (let q = p; q < s.length && q - p <= 999; q++) {
+      const c = s.charCodeAt(q);
+      if (c === 92) {
+        q++;
+      } else if (c === 91) {
+        return -1;
+      } else if (c === 93) {
+        return q;
+      }
+    }
+    return -1;
+  }
+}
