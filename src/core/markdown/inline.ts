@@ -13,6 +13,25 @@ for (const c of '\\`<![]') {
   INLINE_SPECIAL[c.charCodeAt(0)] = 1;
 }
 
+/** Where each run of backticks starts, by its length: code spans close on the next run of their length. */
+function backtickRuns(s: string): Map<number, number[]> {
+  const runs = new Map<number, number[]>();
+  for (let at = s.indexOf('`'); at >= 0; ) {
+    let end = at + 1;
+    while (s.charCodeAt(end) === 96) {
+      end++;
+    }
+    const list = runs.get(end - at);
+    if (list) {
+      list.push(at);
+    } else {
+      runs.set(end - at, [at]);
+    }
+    at = s.indexOf('`', end);
+  }
+  return runs;
+}
+
 /** Link texts longer than this are reported as ''. */
 const MAX_TEXT = 4096;
 
@@ -86,18 +105,7 @@ export class InlineScanner {
       k++;
     }
     const length = k - i;
-    if (!this.backtickRuns) {
-      this.backtickRuns = new Map();
-      for (const m of s.matchAll(/`+/g)) {
-        const list = this.backtickRuns.get(m[0].length);
-        if (list) {
-          list.push(m.index);
-        } else {
-          this.backtickRuns.set(m[0].length, [m.index]);
-        }
-      }
-    }
-    const runs = this.backtickRuns.get(length);
+    const runs = (this.backtickRuns ??= backtickRuns(s)).get(length);
     if (runs) {
       let lo = 0;
       let hi = runs.length;
@@ -178,53 +186,31 @@ export class InlineScanner {
     if (top === undefined) {
       return i + 1;
     }
-    const opener = { pos: Math.floor(top / 2), image: top % 2 === 1 };
-    const active = opener.image || stack.length >= this.barrier;
+    const openerPos = top >> 1;
+    const image = (top & 1) === 1;
+    const active = image || stack.length >= this.barrier;
     this.barrier = Math.min(this.barrier, stack.length);
     if (!active) {
       return i + 1;
     }
-    let end = -1;
-    let dest: Destination | undefined;
-    if (s.charCodeAt(i + 1) === 40) {
-      const inline = this.inlineTail(i + 2);
-      if (inline) {
-        [dest, end] = inline;
-      }
-    }
-    if (end < 0) {
-      // A reference: full `[text][label]`, collapsed `[text][]` or shortcut `[text]`.
-      let label = s.slice(opener.pos + 1, i);
-      let after = i + 1;
-      if (s.charCodeAt(i + 1) === 91) {
-        const close = this.labelEnd(i + 2);
-        if (close >= 0) {
-          after = close + 1;
-          if (close > i + 2) {
-            label = s.slice(i + 2, close);
-          }
-        }
-      }
-      if (this.refs.size > 0 && label.length <= 999 && this.refs.has(normalizeLabel(label))) {
-        end = after;
-      }
-    }
+    const dest = s.charCodeAt(i + 1) === 40 ? this.inlineTail(i + 2) : undefined;
+    const end = dest ? dest.next : this.referenceEnd(openerPos, i);
     if (end < 0) {
       return i + 1;
     }
-    if (!opener.image) {
+    if (!image) {
       this.barrier = stack.length;
     }
     if (dest && dest.end > dest.start) {
       // Texts are for people; a huge one (nested brackets run wild) is left out to stay linear.
-      const text = i - opener.pos - 1 <= MAX_TEXT ? unescapeMarkdown(s.slice(opener.pos + 1, i)) : '';
-      this.region.report(this.out, dest.start, dest.end, unescapeMarkdown(s.slice(dest.start, dest.end)), dest.angle, opener.image ? 'image' : 'link', text);
+      const text = i - openerPos - 1 <= MAX_TEXT ? unescapeMarkdown(s.slice(openerPos + 1, i)) : '';
+      this.region.report(this.out, dest.start, dest.end, unescapeMarkdown(s.slice(dest.start, dest.end)), dest.angle, image ? 'image' : 'link', text);
     }
     return end;
   }
 
-  /** The rest of an inline link after `](`: destination, optional title, `)`. */
-  private inlineTail(p: number): [Destination, number] | undefined {
+  /** The rest of an inline link after `](`: destination, optional title, `)`; `next` is past the `)`. */
+  private inlineTail(p: number): Destination | undefined {
     const s = this.s;
     p = skipSpace(s, p);
     const dest = parseDestination(s, p);
@@ -239,7 +225,36 @@ export class InlineScanner {
       }
       q = skipSpace(s, title);
     }
-    return s.charCodeAt(q) === 41 ? [dest, q + 1] : undefined;
+    if (s.charCodeAt(q) !== 41) {
+      return undefined;
+    }
+    dest.next = q + 1;
+    return dest;
+  }
+
+  /**
+   * A reference link or image whose text is [openerPos + 1, i): full `[text][label]`, collapsed
+   * `[text][]` or shortcut `[text]`. Where it ends, or -1 when its label is not defined.
+   */
+  private referenceEnd(openerPos: number, i: number): number {
+    if (this.refs.size === 0) {
+      return -1;
+    }
+    const s = this.s;
+    let labelStart = openerPos + 1;
+    let labelEnd = i;
+    let after = i + 1;
+    if (s.charCodeAt(i + 1) === 91) {
+      const close = this.labelEnd(i + 2);
+      if (close >= 0) {
+        after = close + 1;
+        if (close > i + 2) {
+          labelStart = i + 2;
+          labelEnd = close;
+        }
+      }
+    }
+    return labelEnd - labelStart <= 999 && this.refs.has(normalizeLabel(s.slice(labelStart, labelEnd))) ? after : -1;
   }
 
   /** The ']' that ends a link label starting at `p` (just after '['), or -1. */

@@ -34,6 +34,12 @@ export class Region {
       this.starts = ONE_LINE;
       return (this.text = doc.slice(lines[0], lines[1]));
     }
+    const last = lines.length - 1;
+    if (lines.every((offset, k) => k % 2 === 0 || k === last || lines[k + 1] === offset + 1)) {
+      // The lines follow each other with a bare '\n' between: the content is the document's own text.
+      this.starts = ONE_LINE;
+      return (this.text = doc.slice(lines[0], lines[last]));
+    }
     const parts: string[] = [];
     const starts: number[] = [];
     let length = 0;
