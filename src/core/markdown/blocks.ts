@@ -35,7 +35,6 @@ const HTML_BLOCK_1_END = /<\/(?:script|pre|style|textarea)>/i;
 const HTML_BLOCK_6 =
   /^<\/?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)(?:[\s>]|\/>|$)/i;
 const HTML_BLOCK_7 = new RegExp(String.raw`^(?:<[A-Za-z][A-Za-z0-9-]*${ATTRIBUTE}*\s*\/?>|<\/[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$`);
-const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 
 /** The paragraphs and headings (inline regions) and HTML blocks (raw regions) of a document, in document order. */
 export function parseBlocks(doc: string): Region[] {
@@ -335,17 +334,37 @@ class BlockParser {
       case 42: // *
       case 43: // +
       case 45: // -
-      case 95: {
-        // _
-        const line = doc.slice(p, le);
-        if ((c === 45 && /^-+[ \t]*$/.test(line) && this.setext(interrupting)) || THEMATIC_BREAK.test(line)) {
+      case 95: // _
+        if (this.isBreak(p, le, c, interrupting)) {
           return BREAK; // A setext underline or a thematic break: either ends the paragraph.
         }
         return c === 95 ? NO_BLOCK : this.listItem(p + 1, le, interrupting, true);
-      }
       default:
         return this.orderedListItem(p, le, interrupting);
     }
+  }
+
+  /**
+   * Whether the line from `p` (a `*`, `+`, `-` or `_`) is a thematic break (three or more of the
+   * marker, blanks between them allowed) or a `---` setext underline of the open paragraph.
+   */
+  private isBreak(p: number, le: number, marker: number, interrupting: boolean): boolean {
+    const doc = this.doc;
+    let markers = 0;
+    let gap = false;
+    let blank = false;
+    for (let k = p; k < le; k++) {
+      const c = doc.charCodeAt(k);
+      if (c === marker) {
+        markers++;
+        gap ||= blank;
+      } else if (c === 32 || c === 9) {
+        blank = true;
+      } else {
+        return false;
+      }
+    }
+    return (marker !== 43 && markers >= 3) || (marker === 45 && !gap && this.setext(interrupting));
   }
 
   /** `1.` or `1)` at `p`: a list item, if it may start here. */

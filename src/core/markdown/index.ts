@@ -34,13 +34,14 @@ export function scanLinkTargets(markdown: string): LinkTarget[] {
   // 3. Inline links and images, and 4. `<img src>` in HTML blocks. Regions do not overlap and
   // each reports in order, so putting each region's definitions first keeps document order.
   const out: LinkTarget[] = [];
+  const inline = new InlineScanner(refs, out);
   let next = 0;
   regions.forEach((region, index) => {
     while (next < definitionsEnd[index]) {
       out.push(definitions[next++]);
     }
     if (region.inline) {
-      new InlineScanner(region, refs, out).scan(inlineFrom[index]);
+      inline.scan(region, inlineFrom[index]);
     } else {
       scanHtml(region, out);
     }

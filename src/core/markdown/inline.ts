@@ -1,5 +1,5 @@
 import { OPEN_TAG, reportImgTag } from './html';
-import type { Region } from './region';
+import { Region } from './region';
 import { isAsciiPunctuation, isTitleStart, normalizeLabel, parseDestination, parseTitle, skipSpace, unescapeMarkdown, type Destination } from './syntax';
 import type { LinkTarget } from './targets';
 
@@ -32,6 +32,9 @@ function backtickRuns(s: string): Map<number, number[]> {
   return runs;
 }
 
+/** The scanner's region before it reads one. */
+const NO_REGION = new Region('', true, false);
+
 /** Link texts longer than this are reported as ''. */
 const MAX_TEXT = 4096;
 
@@ -40,7 +43,9 @@ const MAX_TEXT = 4096;
  * spans, autolinks and raw HTML taking their precedence, a bracket stack for link text.
  */
 export class InlineScanner {
-  private readonly s: string;
+  /** The region being read, and its text. */
+  private region = NO_REGION;
+  private s = '';
   /** Open brackets: the offset of each '[' times two, plus one for an image's `![`. */
   private readonly stack: number[] = [];
   /** Link openers below this stack index are inactive (a link was closed after them: links do not nest). */
@@ -49,15 +54,19 @@ export class InlineScanner {
   private noHtmlEnd: Map<string, number> | undefined;
   private backtickRuns: Map<number, number[]> | undefined;
 
+  /** `refs`: the labels defined in the document; `out` receives the destinations. */
   constructor(
-    private readonly region: Region,
     private readonly refs: Set<string>,
     private readonly out: LinkTarget[],
-  ) {
-    this.s = region.content;
-  }
+  ) {}
 
-  scan(from: number): void {
+  /** Reads a region from its content offset `from` (past its definitions), reporting into `out`. */
+  scan(region: Region, from: number): void {
+    this.region = region;
+    this.s = region.content;
+    this.stack.length = 0;
+    this.barrier = 0;
+    this.noClose = this.noHtmlEnd = this.backtickRuns = undefined;
     const s = this.s;
     const n = s.length;
     let i = from;
