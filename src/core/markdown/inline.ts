@@ -1,4 +1,4 @@
-import { OPEN_TAG, reportImgTag } from './html';
+import { openTagEnd, reportImgTag } from './html';
 import { Region } from './region';
 import { isAsciiPunctuation, isTitleStart, normalizeLabel, parseDestination, parseTitle, skipSpace, unescapeMarkdown, type Destination } from './syntax';
 import type { LinkTarget } from './targets';
@@ -160,11 +160,10 @@ export class InlineScanner {
         this.region.report(this.out, i + 1, i + 1 + auto[1].length, auto[1], true, 'link', auto[1]);
         return AUTOLINK.lastIndex;
       }
-      OPEN_TAG.lastIndex = i;
-      const tag = OPEN_TAG.exec(s);
-      if (tag) {
-        reportImgTag(this.region, tag, i, this.out);
-        return i + tag[0].length;
+      const end = openTagEnd(s, i);
+      if (end >= 0) {
+        reportImgTag(this.region, s, i, end, this.out);
+        return end;
       }
     }
     EMAIL_AUTOLINK.lastIndex = i;
