@@ -3,7 +3,7 @@
  * RSS with the measured uploader, and beside it a discard server (the "sink"). Forked with an IPC
  * channel by run.ts; answers commands:
  *
- *   { id, cmd: 'stats' }            → counters, the emulator's CPU time and the wall clock
+ *   { id, cmd: 'stats' }            → the emulator's request counters
  *   { id, cmd: 'latency', ms }      → adds `ms` before every API answer (faults.latencyMs)
  *   { id, cmd: 'resetMax' }         → restarts stats.maxInFlight
  *   { id, cmd: 'files' }            → stored files and partial uploads left in the temp area
@@ -23,10 +23,6 @@ export interface EmulatorHostStats {
   inFlight: number;
   maxInFlight: number;
   bytesReceived: number;
-  /** User + system CPU time of the emulator process, µs. */
-  cpuMicros: number;
-  /** Wall clock, ms since the epoch with sub-ms precision. */
-  at: number;
 }
 
 export interface InFlightChange {
@@ -66,8 +62,7 @@ function startSink(): Promise<Server> {
 
 function stats(emulator: Emulator): EmulatorHostStats {
   const { requests, inFlight, maxInFlight, bytesReceived } = emulator.stats;
-  const cpu = process.cpuUsage();
-  return { requests, inFlight, maxInFlight, bytesReceived, cpuMicros: cpu.user + cpu.system, at: now() };
+  return { requests, inFlight, maxInFlight, bytesReceived };
 }
 
 async function main(): Promise<void> {

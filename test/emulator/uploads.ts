@@ -4,14 +4,13 @@
  * On failure a stager removes whatever it wrote and throws (an ApiError for the client's mistakes).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { rm } from 'node:fs/promises';
+import busboy from 'busboy';
+import { rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { readBase64Request } from './base64Json';
 import { readJsonObject, streamToFile } from './body';
 import { FileWriter } from './fileWriter';
 import { ApiError } from './http';
-import { MultipartError, MultipartParser, multipartBoundary, type FileInfo, type MultipartLimits } from './multipart';
 import { checkFileName, checkUploadPath, chooseMimeType, randomFileName, safeFileName } from './names';
 import type { FileStore, StagedUpload } from './store';
 
@@ -37,7 +36,7 @@ export type Stager = (ctx: StageContext) => Promise<StagedUpload>;
 // /api/file-stream-upload (multipart/form-data)
 
 /** Generous for text fields, small enough that a runaway field cannot fill memory. */
-const FORM_LIMITS: MultipartLimits = { fieldSize: 64 * 1024, fields: 32, parts: 64 };
+const FORM_LIMITS: busboy.Limits = { fieldSize: 64 * 1024, fields: 32, parts: 64 };
 
 interface ReceivedFile {
   tempPath: string;
@@ -69,79 +68,71 @@ export const stageMultipart: Stager = async (ctx) => {
 };
 
 /**
- * Parses the form, streaming the `file` part to a temp file as it arrives: the text fields may
- * come before or after it (curl and browsers put the file first, Python `requests` last), so the
- * final name is only known once the whole form has been read. The socket is paused only when
- * the disk falls several MiB behind (see FileWriter).
+ * Parses the form with busboy, streaming the `file` part to a temp file as it arrives: the text
+ * fields may come before or after it (curl and browsers put the file first, Python `requests`
+ * last), so the final name is only known once the whole form has been read. The file part is
+ * paused only when the disk falls several MiB behind (see FileWriter), which holds busboy and
+ * through it the request.
  */
-function parseForm(ctx: StageContext): Promise<{ fields: Map<string | undefined, string | undefined>; file: ReceivedFile }> {
-  let boundary: string;
+function parseForm(ctx: StageContext): Promise<{ fields: Map<string, string>; file: ReceivedFile }> {
+  let parser: busboy.Busboy;
   try {
-    boundary = multipartBoundary(ctx.headers['content-type']);
+    parser = busboy({ headers: ctx.headers, limits: FORM_LIMITS, defParamCharset: 'utf8' });
   } catch (err) {
     return Promise.reject(new ApiError(400, `Malformed multipart request: ${(err as Error).message}`));
   }
   const { body, signal } = ctx;
-  const fields = new Map<string | undefined, string | undefined>();
-  let file: { writer: FileWriter; info: FileInfo } | undefined;
+  const fields = new Map<string, string>();
+  let file: { writer: FileWriter; info: busboy.FileInfo } | undefined;
 
   return new Promise((resolve, reject) => {
     let settled = false;
-    const stop = (): void => {
-      settled = true;
-      body.off('data', onData).off('end', onEnd).off('error', fail);
-      signal.removeEventListener('abort', onAbort);
-    };
     // Stops reading (the server drains or drops the rest) and removes a partial temp file.
     function fail(err: unknown): void {
       if (settled) {
         return;
       }
-      stop();
-      const error = err instanceof MultipartError ? new ApiError(400, `Malformed multipart body: ${err.message}`) : err;
-      void (file?.writer.abort() ?? Promise.resolve()).catch(() => undefined).then(() => reject(error));
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      body.unpipe(parser);
+      parser.on('error', () => undefined).destroy();
+      void (file?.writer.abort() ?? Promise.resolve()).catch(() => undefined).then(() => reject(err));
     }
-    const parser = new MultipartParser(boundary, FORM_LIMITS, {
-      field(name, value, info) {
-        if (info.truncated) {
-          throw new ApiError(400, `Form field "${name}" is too long`);
-        }
-        fields.set(name, value);
-      },
-      fileStart(name, info) {
-        if (name !== 'file') {
-          return false;
-        }
-        if (file) {
-          throw new ApiError(400, 'Only one "file" part is allowed');
-        }
-        const spare = ctx.store.takeSpareFile(Number(ctx.headers['content-length']));
-        const events = { onDrain: () => body.resume(), onError: fail };
-        file = { writer: new FileWriter(spare ?? ctx.store.newTempPath(), events, { overwrite: spare !== undefined }), info };
-        return true;
-      },
-      fileData(data) {
-        if (file && !file.writer.write(data)) {
-          body.pause();
-        }
-      },
-      fileEnd() {},
-      limit() {
-        throw new ApiError(400, 'Too many form parts');
-      },
-    });
-    function onData(chunk: Buffer): void {
-      try {
-        parser.write(chunk);
-      } catch (err) {
-        fail(err);
+    function onAbort(): void {
+      fail(new Error('The client went away'));
+    }
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) {
+        return fail(new ApiError(400, `Form field "${name}" is too long`));
       }
-    }
-    function onEnd(): void {
-      try {
-        parser.end();
-      } catch (err) {
-        return fail(err);
+      fields.set(name, value);
+    });
+    parser.on('file', (name, stream, info) => {
+      stream.on('error', () => undefined); // busboy reports the same error itself
+      if (name !== 'file' || settled) {
+        stream.resume();
+        return;
+      }
+      if (file) {
+        stream.resume();
+        return fail(new ApiError(400, 'Only one "file" part is allowed'));
+      }
+      const spare = ctx.store.takeSpareFile(Number(ctx.headers['content-length']));
+      const writer = new FileWriter(spare ?? ctx.store.newTempPath(), { onDrain: () => stream.resume(), onError: fail }, { overwrite: spare !== undefined });
+      file = { writer, info };
+      stream.on('data', (chunk: Buffer) => {
+        if (!writer.write(chunk)) {
+          stream.pause();
+        }
+      });
+    });
+    const tooMany = (): void => fail(new ApiError(400, 'Too many form parts'));
+    parser.on('partsLimit', tooMany).on('fieldsLimit', tooMany);
+    parser.on('error', (err: Error) => fail(new ApiError(400, `Malformed multipart body: ${err.message}`)));
+    // 'close' follows the form's end once every file stream has been read to its end.
+    parser.on('close', () => {
+      if (settled) {
+        return;
       }
       if (!file) {
         return fail(new ApiError(400, 'file is required (a multipart file part named "file")'));
@@ -149,16 +140,15 @@ function parseForm(ctx: StageContext): Promise<{ fields: Map<string | undefined,
       const { writer, info } = file;
       writer.finish().then((size) => {
         if (!settled) {
-          stop();
+          settled = true;
+          signal.removeEventListener('abort', onAbort);
           resolve({ fields, file: { tempPath: writer.path, size, filename: info.filename, mimeType: info.mimeType } });
         }
       }, fail);
-    }
-    function onAbort(): void {
-      fail(new Error('The client went away'));
-    }
-    body.on('data', onData).once('end', onEnd).once('error', fail);
+    });
+    body.once('error', fail);
     signal.addEventListener('abort', onAbort);
+    body.pipe(parser);
   });
 }
 
@@ -166,34 +156,69 @@ function parseForm(ctx: StageContext): Promise<{ fields: Map<string | undefined,
 // /api/file-base64-upload (application/json)
 
 export const stageBase64: Stager = async (ctx) => {
-  const { members, base64 } = await readBase64Request(ctx.body, {
-    maxJsonBytes: ctx.limits.maxJsonBytes,
-    maxBase64Bytes: ctx.limits.maxBase64Bytes,
-    newFilePath: () => ctx.store.newTempPath(),
-  });
-  try {
-    const uploadPath = checkUploadPath(members.get('uploadPath'));
-    const explicitName = checkFileName(members.get('fileName'));
-    if ('error' in base64) {
-      throw base64.error;
-    }
-    const { tempPath, size, mimeType } = base64.file;
-    const fileName = explicitName ?? randomFileName(undefined, mimeType);
-    return {
-      tempPath,
-      fileSize: size,
-      uploadPath,
-      fileName,
-      originalName: fileName,
-      mimeType: chooseMimeType(mimeType, fileName),
-    };
-  } catch (err) {
-    if ('file' in base64) {
-      await rm(base64.file.tempPath, { force: true });
-    }
+  // The whole body is read (up to the JSON cap: 413 beyond it) and parsed at once: the extension
+  // sends at most 10 MiB this way, the service recommends no more.
+  const json = await readJsonObject(ctx.body, ctx.limits.maxJsonBytes);
+  const uploadPath = checkUploadPath(json.uploadPath);
+  const explicitName = checkFileName(json.fileName);
+  const { bytes, mimeType } = decodeBase64Data(json.base64Data, ctx.limits.maxBase64Bytes);
+  const fileName = explicitName ?? randomFileName(undefined, mimeType);
+  const tempPath = ctx.store.newTempPath();
+  await writeFile(tempPath, bytes, { flag: 'wx' }).catch(async (err: unknown) => {
+    await rm(tempPath, { force: true });
     throw err;
-  }
+  });
+  return {
+    tempPath,
+    fileSize: bytes.length,
+    uploadPath,
+    fileName,
+    originalName: fileName,
+    mimeType: chooseMimeType(mimeType, fileName),
+  };
 };
+
+const BASE64_INVALID = 'base64Data is not valid base64 (bad characters or padding)';
+
+/**
+ * `base64Data`: plain base64 or a `data:<mime>;base64,<data>` URL; strict about characters and
+ * padding (the URL-safe `-` and `_` are refused), tolerant of whitespace such as the line breaks
+ * of MIME encoders. Over `maxBytes` decoded: 400.
+ */
+function decodeBase64Data(value: unknown, maxBytes: number | undefined): { bytes: Buffer; mimeType?: string } {
+  if (typeof value !== 'string' || value === '') {
+    throw new ApiError(400, 'base64Data is required');
+  }
+  let payload = value;
+  let mimeType: string | undefined;
+  if (value.startsWith('data:')) {
+    const comma = value.indexOf(',');
+    const params = value.slice('data:'.length, comma).split(';');
+    if (comma < 0 || params.pop()?.toLowerCase() !== 'base64') {
+      throw new ApiError(400, 'base64Data is a data URL but not of the form data:<mime>;base64,<data>');
+    }
+    mimeType = params[0] || undefined;
+    payload = value.slice(comma + 1);
+  }
+  payload = payload.replace(/\s+/g, '');
+  const firstPad = payload.indexOf('=');
+  const padding = firstPad < 0 ? 0 : payload.length - firstPad;
+  if (payload.length === 0 || payload.length % 4 !== 0 || padding > 2 || !payload.endsWith('='.repeat(padding))) {
+    throw new ApiError(400, BASE64_INVALID);
+  }
+  const size = (payload.length / 4) * 3 - padding;
+  // Node's decoder skips characters outside the alphabet, so fewer bytes than the length promises
+  // means there was one; it also takes the URL-safe '-' and '_', which are looked for apart.
+  // (Ten times faster than a pattern over 10 MiB of text.)
+  const bytes = Buffer.from(payload, 'base64');
+  if (bytes.length !== size || payload.includes('-') || payload.includes('_')) {
+    throw new ApiError(400, BASE64_INVALID);
+  }
+  if (maxBytes !== undefined && size > maxBytes) {
+    throw new ApiError(400, `Decoded file is ${size} bytes; the limit is ${maxBytes} bytes`);
+  }
+  return { bytes, mimeType };
+}
 
 // ---------------------------------------------------------------------------------------------
 // /api/file-url-upload (application/json)

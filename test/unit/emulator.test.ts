@@ -91,12 +91,14 @@ interface Part {
   value: string | Buffer;
   filename?: string;
   contentType?: string;
+  /** Written after `name="…"` as is, e.g. `; filename*=UTF-8''na%C3%AFve.png`. */
+  params?: string;
 }
 
 /** A multipart/form-data body built by hand, so field order and part headers are exact. */
 function multipart(parts: Part[], boundary = `----emulatortest${randomBytes(8).toString('hex')}`) {
   const chunks = parts.flatMap((part) => {
-    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
+    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}${part.params ?? ''}`;
     const type = part.contentType ? `Content-Type: ${part.contentType}\r\n` : '';
     return [Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(part.value), Buffer.from('\r\n')];
   });
@@ -302,6 +304,46 @@ describe('emulator: stream upload', () => {
     assertSuccess(await uploadForm(emu(), randomBytes(10), { uploadPath: 'after-truncation' }));
   });
 
+  it('keeps its form limits: 32 text fields, 63 parts (the closing boundary counts as the 64th), 64 KiB a field, one file part', async () => {
+    const send = (parts: Part[]) => {
+      const form = multipart(parts);
+      return call(emu(), STREAM, { headers: { ...AUTH, 'Content-Type': form.contentType }, body: form.body });
+    };
+    const file: Part = { name: 'file', value: randomBytes(100), filename: 'a.bin' };
+    const fields = (count: number): Part[] => Array.from({ length: count }, (_, i) => ({ name: `note${i}`, value: 'v' }));
+    const otherFiles = (count: number): Part[] => Array.from({ length: count }, (_, i) => ({ name: `extra${i}`, value: 'x', filename: 'x.bin' }));
+    const uploadPath: Part = { name: 'uploadPath', value: 'limits' };
+
+    assertSuccess(await send([file, uploadPath, ...fields(31)]));
+    assertError(await send([file, uploadPath, ...fields(32)]), 400, /^Too many form parts$/);
+    assertSuccess(await send([file, uploadPath, ...otherFiles(61)]));
+    assertError(await send([file, uploadPath, ...otherFiles(62)]), 400, /^Too many form parts$/);
+    assertSuccess(await send([file, uploadPath, { name: 'note', value: 'y'.repeat(64 * 1024 - 1) }]));
+    assertError(await send([file, { name: 'uploadPath', value: 'y'.repeat(64 * 1024) }]), 400, /^Form field "uploadPath" is too long$/);
+    assertError(await send([file, uploadPath, { ...file, value: randomBytes(10) }]), 400, /^Only one "file" part is allowed$/);
+    await waitFor(() => tempAreaIsEmpty(emu()), 'temp files of rejected uploads to be removed');
+  });
+
+  it('reads part headers as clients write them: RFC 5987 names, paths dropped, other file parts ignored', async () => {
+    const bytes = randomBytes(500);
+    const form = multipart([
+      { name: 'avatar', value: randomBytes(50), filename: 'other.png', contentType: 'image/png' },
+      { name: 'file', value: bytes, filename: 'ascii-fallback.png', params: "; filename*=UTF-8''na%C3%AFve%20%E5%86%99%E7%9C%9F.png", contentType: 'image/png' },
+      { name: 'uploadPath', value: 'headers' },
+    ]);
+    const data = assertSuccess(await call(emu(), STREAM, { headers: { ...AUTH, 'Content-Type': form.contentType }, body: form.body }));
+    assert.equal(data.originalName, 'naïve 写真.png');
+    assert.deepEqual((await download(data.fileUrl as string)).bytes, bytes, 'the bytes of the part named "file", not of the other file part');
+
+    const windows = multipart([
+      { name: 'uploadPath', value: 'headers' },
+      { name: 'file', value: bytes, filename: 'C:\\\\Users\\\\me\\\\photo.png' },
+    ]);
+    const fromWindows = assertSuccess(await call(emu(), STREAM, { headers: { ...AUTH, 'Content-Type': windows.contentType }, body: windows.body }));
+    assert.equal(fromWindows.originalName, 'photo.png');
+    assert.equal(fromWindows.mimeType, 'image/png');
+  });
+
   it('cleans up the temp file when the client aborts mid-upload', async () => {
     const form = multipart([{ name: 'uploadPath', value: 'aborted' }, { name: 'file', value: randomBytes(1 << 20), filename: 'a.bin' }]);
     const req = http.request(`${emu().url}${STREAM}`, {
@@ -495,6 +537,55 @@ describe('emulator: base64 upload', () => {
       /Content-Type must be application\/json/,
     );
     await bad({ base64Data: 'A'.repeat(20_000), uploadPath: 'x' }, 413, /exceeds 10000 bytes/);
+  });
+});
+
+describe('emulator: base64 upload, what JSON.parse reads', () => {
+  const emu = useEmulator({ maxBase64Bytes: 1000, maxJsonBytes: 10_000 });
+
+  function postText(text: string) {
+    return call(emu(), BASE64, { headers: { ...AUTH, 'Content-Type': 'application/json' }, body: text });
+  }
+
+  it('refuses the URL-safe alphabet and accepts the standard one', async () => {
+    const bytes = Buffer.alloc(60, 0xfb);
+    const payload = bytes.toString('base64'); // "+/+/…"
+    const data = assertSuccess(await postJson(emu(), BASE64, { uploadPath: 'x', fileName: 'a.bin', base64Data: payload }));
+    assert.deepEqual((await download(data.fileUrl as string)).bytes, bytes);
+    for (const urlSafe of ['-', '_']) {
+      const base64Data = `${payload.slice(0, 40)}${urlSafe}AAA${payload.slice(40)}`;
+      assertError(await postJson(emu(), BASE64, { uploadPath: 'x', base64Data }), 400, /^base64Data is not valid base64 \(bad characters or padding\)$/);
+    }
+  });
+
+  it('reads escapes, the last of repeated members, data URL parameters and any whitespace', async () => {
+    const slashes = Buffer.from([0xff, 0xff, 0xff, 0xfb, 0xff]); // base64 "////+/8="
+    const escaped = await postText(`{"uploadPath":"esc","fileName":"s.bin","base64Data":"not base64!","base64Data":"\\/\\/\\/\\/\\u002b\\/8="}`);
+    assert.deepEqual((await download(assertSuccess(escaped).fileUrl as string)).bytes, slashes);
+
+    const text = Buffer.from('hello, world');
+    const spaced = `data:text/plain;charset=utf-8;BASE64,${text.toString('base64').replace(/(.{4})/g, '$1\u00a0\u2028\t')}`;
+    const fromDataUrl = assertSuccess(await postJson(emu(), BASE64, { uploadPath: 'esc', base64Data: spaced }));
+    assert.equal(fromDataUrl.mimeType, 'text/plain');
+    assert.match(fromDataUrl.fileName as string, /^[0-9a-f]{12}\.txt$/);
+    assert.deepEqual((await download(fromDataUrl.fileUrl as string)).bytes, text);
+
+    assertError(await postJson(emu(), BASE64, { uploadPath: 'x', base64Data: 42 }), 400, /^base64Data is required$/);
+    assertError(await postJson(emu(), BASE64, { uploadPath: 'x', base64Data: 'data:image/png;base64,' }), 400, /not valid base64/);
+    assertError(await postText('\ufeff{"uploadPath":"x","base64Data":"aGk="}'), 400, /^Request body is not valid JSON$/);
+    assertError(await postText('{"uploadPath":"x","base64Data":"aG\u0001k="}'), 400, /^Request body is not valid JSON$/);
+    await waitFor(() => tempAreaIsEmpty(emu()), 'no temp file left behind');
+  });
+});
+
+describe('emulator: base64 upload with the default caps', () => {
+  const emu = useEmulator();
+
+  it('stores a 3 MiB upload as exactly its bytes', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 1);
+    const data = assertSuccess(await uploadBase64(emu(), bytes, { uploadPath: 'big', fileName: 'big.bin' }));
+    assert.equal(data.fileSize, bytes.length);
+    assert.deepEqual((await download(data.fileUrl as string)).bytes, bytes);
   });
 });
 
