@@ -16,6 +16,7 @@ import {
   type KeepAliveEvents,
   type KeepAliveShared,
   type RenewalOps,
+  type RenewalResult,
 } from '../core/keepAlive';
 import type { Logger, UploadRecord } from '../core/types';
 import type { UploadService } from '../upload/uploadService';
@@ -52,6 +53,8 @@ export interface KeepAliveServiceDeps {
 export class KeepAliveService implements vscode.Disposable {
   private scheduler: KeepAliveScheduler;
   private readonly subscription: { dispose(): void };
+  /** Keep Alive… and Stop Keeping Alive by folder/name, with when: a renewal under way must not undo them. */
+  private readonly choices = new Map<string, { until?: string; at: number }>();
 
   constructor(private readonly deps: KeepAliveServiceDeps) {
     this.scheduler = this.createScheduler();
@@ -68,6 +71,7 @@ export class KeepAliveService implements vscode.Disposable {
     const now = Date.now();
     const marked = records.filter((record) => Date.parse(record.expiresAt) > now).map((record) => ({ ...record, keepAliveUntil: until }));
     for (const record of marked) {
+      this.choices.set(fileKey(record), { until, at: Date.now() });
       await this.deps.history.add(record);
     }
     this.deps.logger.info(`Keep alive until ${until}: ${marked.map((record) => record.fileName).join(', ')}`);
@@ -77,6 +81,7 @@ export class KeepAliveService implements vscode.Disposable {
   async stop(records: readonly UploadRecord[]): Promise<UploadRecord[]> {
     const unmarked = records.filter((record) => record.keepAliveUntil).map(withoutKeepAlive);
     for (const record of unmarked) {
+      this.choices.set(fileKey(record), { at: Date.now() });
       await this.deps.history.add(record);
     }
     return unmarked;
@@ -107,11 +112,22 @@ export class KeepAliveService implements vscode.Disposable {
       records: () => history.list(),
       refresh: () => history.reconcile(),
       update: (record) => history.add(record),
-      renew: (record) => renewLink(record, this.renewalOps()),
+      renew: (record) => this.renew(record),
       renewBeforeMs: () => this.deps.renewHoursBefore() * 3_600_000,
       logger: this.deps.logger,
       events: this.events(),
     });
+  }
+
+  /** A renewal, with what the user chose while it ran (stopped, or a new date) applied to its result. */
+  private async renew(record: UploadRecord): Promise<RenewalResult> {
+    const started = Date.now();
+    const result = await renewLink(record, this.renewalOps());
+    const choice = this.choices.get(fileKey(record));
+    if ('record' in result && choice && choice.at >= started) {
+      return { ...result, record: choice.until ? { ...result.record, keepAliveUntil: choice.until } : withoutKeepAlive(result.record) };
+    }
+    return result;
   }
 
   private renewalOps(): RenewalOps {
@@ -162,6 +178,10 @@ export class KeepAliveService implements vscode.Disposable {
       await this.deps.reupload(records);
     }
   }
+}
+
+function fileKey(record: UploadRecord): string {
+  return `${record.uploadPath}/${record.fileName}`;
 }
 
 function names(records: readonly UploadRecord[]): string {
