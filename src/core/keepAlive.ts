@@ -213,7 +213,7 @@ export interface KeepAliveDeps {
   renew(record: UploadRecord): Promise<RenewalResult>;
   renewBeforeMs(): number;
   clock?: Clock;
-  /** How long a lease lasts unless its owner extends it (default 60 s); the owner extends it every third of that. */
+  /** How long a lease lasts unless its owner extends it (default 5 min; each extension writes the global state); the owner extends it every third of that. */
   leaseMs?: number;
   /** How long after writing the lease a window checks that it still holds it (other windows see writes late; default 2 s). */
   settleMs?: number;
@@ -243,7 +243,7 @@ export class KeepAliveScheduler {
 
   constructor(private readonly deps: KeepAliveDeps) {
     this.clock = deps.clock ?? systemClock;
-    this.leaseMs = deps.leaseMs ?? 60_000;
+    this.leaseMs = deps.leaseMs ?? 5 * 60_000;
     this.logger = deps.logger ?? nullLogger;
   }
 
