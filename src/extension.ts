@@ -5,6 +5,7 @@ import { registerCommands } from './commands';
 import { downloadRecords } from './history/download';
 import { ExpiryWarnings } from './history/expiryWarnings';
 import { createHistory } from './history/historyStore';
+import { KeepAliveService } from './history/keepAlive';
 import { registerDropPaste, UploadDropPasteProvider } from './markdown/dropPaste';
 import { registerLinkHealth } from './markdown/linkHealth';
 import { PendingLinks } from './markdown/pendingLinks';
@@ -61,8 +62,18 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     download: (records) => downloadRecords({ uploads, status }, records),
     onWarn: testing && ((records) => testing.warnings.push(records.map((record) => record.fileName))),
   });
+  const keepAlive = new KeepAliveService({
+    history,
+    uploads,
+    state: context.globalState,
+    renewHoursBefore: () => config.keepAliveRenewHoursBefore,
+    logger,
+    reupload: (records) => reuploadRecords({ uploads, flow }, records),
+    onEvent: testing && ((event) => testing.keepAliveEvents.push(event)),
+  });
   if (testing) {
     testing.dropPaste = dropPaste;
+    testing.keepAlive = keepAlive;
   }
 
   context.subscriptions.push(
@@ -73,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     historyChanged,
     recentUploads,
     warnings,
+    keepAlive,
     history,
     keys.onDidChange(trackKey),
     history.onDidChange(() => historyChanged.fire()),
@@ -84,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         uploads.reset();
         warnings.check();
         linkHealth.checkAll();
+        keepAlive.start();
       }
     }),
     // Another window may have added uploads to the shared history meanwhile.
@@ -92,9 +105,11 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     registerDropPaste(dropPaste),
     linkHealth,
     registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
-    registerCommands({ keys, getConfig, history, uploads, flow, status, recentUploads, publisher }),
+    registerCommands({ keys, getConfig, history, uploads, flow, status, recentUploads, publisher, keepAlive }),
   );
   warnings.check();
+  // Overdue links are renewed and dead ones reported in the background: activation does not wait.
+  keepAlive.start();
   void setContextKey(ContextKeys.hasUploaded, history.list().length > 0);
 
   const api: KieUploadApi = {

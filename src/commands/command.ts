@@ -25,4 +25,6 @@ export const CommandIds = {
   refresh: 'kieUpload.refresh',
   uploadLocalImages: 'kieUpload.uploadLocalImages',
   reuploadLink: 'kieUpload.reuploadLink',
+  keepAlive: 'kieUpload.keepAlive',
+  stopKeepAlive: 'kieUpload.stopKeepAlive',
 } as const;

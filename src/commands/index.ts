@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { UploadHistory } from '../core/history';
+import type { KeepAliveService } from '../history/keepAlive';
 import type { DocumentPublisher } from '../markdown/publishDocument';
 import type { KieConfig } from '../platform/config';
 import type { KeyStore } from '../platform/keyStore';
@@ -13,10 +14,12 @@ import { ClearApiKeyCommand } from './clearApiKeyCommand';
 import type { Command } from './command';
 import { DownloadToWorkspaceCommand } from './downloadCommand';
 import { ClearExpiredCommand, RefreshCommand } from './historyCommands';
+import { KeepAliveCommand } from './keepAliveCommand';
 import { CopyDownloadLinkCommand, CopyLinkCommand, CopyMarkdownLinkCommand, InsertLinkCommand, OpenInBrowserCommand, RemoveFromHistoryCommand } from './linkCommands';
 import { ReuploadCommand } from './reuploadCommand';
 import { ReuploadLinkCommand } from './reuploadLinkCommand';
 import { SetApiKeyCommand } from './setApiKeyCommand';
+import { StopKeepAliveCommand } from './stopKeepAliveCommand';
 import { UploadActiveFileCommand } from './uploadActiveFileCommand';
 import { UploadFilesCommand, UploadFromExplorerCommand } from './uploadFilesCommand';
 import { UploadLocalImagesCommand } from './uploadLocalImagesCommand';
@@ -32,6 +35,7 @@ export interface CommandServices {
   status: UploadStatus;
   recentUploads: RecentUploadsProvider;
   publisher: DocumentPublisher;
+  keepAlive: KeepAliveService;
 }
 
 /** Every command the manifest contributes, one module each (an integration test checks both lists match). */
@@ -58,6 +62,8 @@ export function allCommands(services: CommandServices): Command[] {
     new RefreshCommand(history, services.recentUploads),
     new UploadLocalImagesCommand(services.publisher),
     new ReuploadLinkCommand(history, async (record) => (await reuploadRecords(uploadDeps, [record]))[0]),
+    new KeepAliveCommand(history, services.keepAlive),
+    new StopKeepAliveCommand(history, services.keepAlive),
   ];
 }
 

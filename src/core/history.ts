@@ -493,7 +493,9 @@ function sameRecord(a: unknown, b: UploadRecord): boolean {
     r.fileSize === b.fileSize &&
     r.mimeType === b.mimeType &&
     r.method === b.method &&
-    r.source === b.source
+    r.source === b.source &&
+    r.sha256 === b.sha256 &&
+    r.keepAliveUntil === b.keepAliveUntil
   );
 }
 
@@ -557,6 +559,12 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
     method: entry.method as UploadMethod,
     source: entry.source as string,
   };
+  if (typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256)) {
+    record.sha256 = entry.sha256;
+  }
+  if (typeof entry.keepAliveUntil === 'string' && !Number.isNaN(Date.parse(entry.keepAliveUntil))) {
+    record.keepAliveUntil = entry.keepAliveUntil;
+  }
   return record;
 }
 

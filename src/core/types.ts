@@ -40,6 +40,10 @@ export interface UploadRecord {
   method: UploadMethod;
   /** The local file's URI string, the remote URL, or `'data'`. */
   source: string;
+  /** Hex SHA-256 of the bytes sent (the hosted file's bytes), when known. */
+  sha256?: string;
+  /** ISO 8601: the link is renewed (re-uploaded with the same bytes) until this date. */
+  keepAliveUntil?: string;
 }
 
 /** Per-call choices; everything else comes from the settings. */
@@ -52,6 +56,11 @@ export interface UploadOptions {
    * it such uploads resolve with the error code `'sensitive'` and send nothing. Only `true` counts.
    */
   allowSensitive?: boolean;
+  /**
+   * Keep the link alive until this date (ISO 8601, at most 30 days ahead): it is renewed with the
+   * same bytes before it expires. A date that is not valid fails the upload with `invalid-input`.
+   */
+  keepAliveUntil?: string;
 }
 
 /** The result of one upload: a record, or an error. Never both. */

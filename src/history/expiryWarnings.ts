@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { describeExpiry, dueWarnings, nextWarningDelay, warningKey } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
+import { willBeRenewed } from '../core/keepAlive';
 import type { UploadRecord } from '../core/types';
 
 const WARNED_KEY = 'kieUpload.expiryWarned';
@@ -40,7 +41,8 @@ export class ExpiryWarnings implements vscode.Disposable {
     if (windowMs <= 0) {
       return;
     }
-    const records = this.deps.history.list();
+    // A kept-alive link is renewed before it dies; if renewing fails, Keep Alive says so itself.
+    const records = this.deps.history.list().filter((record) => !willBeRenewed(record, this.now()));
     const warned = new Set(this.deps.state.get<string[]>(WARNED_KEY) ?? []);
     const due = dueWarnings(records, warned, this.now(), windowMs);
     if (due.length > 0) {

@@ -20,6 +20,8 @@ export interface KieConfig {
   readonly preferUploadOnDropAndPaste: boolean;
   /** `kieUpload.sensitiveFiles`: the user's own globs for the sensitive-file guard (user settings only). */
   readonly sensitiveFiles: readonly string[];
+  /** `kieUpload.keepAlive.renewHoursBefore`: a kept-alive link is renewed when fewer hours than this remain. */
+  readonly keepAliveRenewHoursBefore: number;
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -38,6 +40,7 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
     preferUploadOnDropAndPaste: userLevel(config, 'dropAndPaste.preferUpload') === true,
     sensitiveFiles: stringList(userLevel(config, 'sensitiveFiles')),
+    keepAliveRenewHoursBefore: numberIn(userLevel(config, 'keepAlive.renewHoursBefore'), 12, 1, 71),
   });
 }
 

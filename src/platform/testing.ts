@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { AgentTools } from '../agent/tools';
 import type { UploadOutcome } from '../core/types';
+import type { KeepAliveService, KeepAliveTestEvent } from '../history/keepAlive';
 import type { UploadDropPasteProvider } from '../markdown/dropPaste';
 import type { PublishConfirmation } from '../markdown/publishDocument';
 import { contextKeyValue } from './contextKeys';
@@ -23,11 +24,14 @@ export interface TestingHandle {
   /** Stands in for the modal of Upload Local Images in Document when set: sees what it would show, answers. */
   confirmPublish?: (shown: PublishConfirmation) => Promise<boolean>;
   contextKeyValue: typeof contextKeyValue;
+  /** Keep Alive: its service (to suspend and restart it as a closed and reopened window would) and what it did. */
+  keepAlive?: KeepAliveService;
+  keepAliveEvents: KeepAliveTestEvent[];
 }
 
 export function createTestingHandle(context: vscode.ExtensionContext): TestingHandle | undefined {
   if (context.extensionMode !== vscode.ExtensionMode.Test) {
     return undefined;
   }
-  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], skippedSensitive: [], contextKeyValue };
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], skippedSensitive: [], contextKeyValue, keepAliveEvents: [] };
 }

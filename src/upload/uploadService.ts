@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { KieClient, UploadControls } from '../core/client';
 import { UploadError } from '../core/errors';
+import { checkKeepAliveUntil } from '../core/keepAlive';
 import type { UploadHistory } from '../core/history';
 import { settleUpload } from '../core/outcome';
 import type { SensitiveFinding } from '../core/sensitive';
@@ -41,7 +42,7 @@ export class UploadService implements vscode.Disposable {
 
   uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     options = this.named(options);
-    return this.settle(String(uri), async () => {
+    return this.settle(String(uri), options, async () => {
       if (uri.scheme === 'file') {
         const check = () => this.guard(String(uri), basename(uri), options, (engine, globs) => engine.inspectFile(uri.fsPath, globs));
         return (await this.getClient()).uploadFile(uri.fsPath, options, { ...controls, check }, uri.toString());
@@ -56,12 +57,12 @@ export class UploadService implements vscode.Disposable {
   uploadUrl(url: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     const chosen = sanitizeOptions(options);
     options = this.named({ ...(typeof url === 'string' && !chosen.fileName ? { fileName: fileNameFromUrl(url.trim()) } : {}), ...chosen });
-    return this.settle(String(url), async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
+    return this.settle(String(url), options, async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
   }
 
   uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     options = this.named(options);
-    return this.settle('data', async () => {
+    return this.settle('data', options, async () => {
       const check = () => this.guard('data', String(fileName), options, (engine, globs) => engine.findSensitive(String(fileName), data instanceof Uint8Array ? data : undefined, globs));
       return (await this.getClient()).uploadData(data, fileName, options, { ...controls, check });
     }, controls);
@@ -74,6 +75,10 @@ export class UploadService implements vscode.Disposable {
    */
   async reupload(record: UploadRecord, controls: UploadControls = {}, guard: Pick<UploadOptions, 'allowSensitive'> = {}): Promise<UploadOutcome> {
     const target: UploadOptions = { uploadPath: record.uploadPath, fileName: record.fileName };
+    // A kept-alive link stays kept alive when it is uploaded again.
+    if (record.keepAliveUntil && Date.parse(record.keepAliveUntil) > Date.now()) {
+      target.keepAliveUntil = record.keepAliveUntil;
+    }
     const local = await existingLocalSource(record.source);
     if (local) {
       // The local file may have changed since: it meets the sensitive-file guard again.
@@ -155,12 +160,15 @@ export class UploadService implements vscode.Disposable {
     this.reset();
   }
 
-  private async settle(source: string, upload: () => Promise<UploadRecord>, controls: UploadControls): Promise<UploadOutcome> {
+  private async settle(source: string, options: UploadOptions, upload: () => Promise<UploadRecord>, controls: UploadControls): Promise<UploadOutcome> {
     const outcome = await settleUpload(source, async () => {
       if (controls.signal?.aborted) {
         throw new UploadError('cancelled', vscode.l10n.t('The upload was cancelled.'));
       }
-      return upload();
+      // Checked before anything is sent: a keep-alive that cannot be honoured fails the upload.
+      const keepAliveUntil = options.keepAliveUntil === undefined ? undefined : checkKeepAliveUntil(options.keepAliveUntil, Date.now());
+      const record = await upload();
+      return keepAliveUntil ? { ...record, keepAliveUntil } : record;
     }, this.deps.logger);
     if (outcome.error && this.deps.redact) {
       outcome.error.message = this.deps.redact(outcome.error.message);
@@ -212,13 +220,15 @@ function sanitizeOptions(options: unknown): UploadOptions {
   if (!options || typeof options !== 'object') {
     return {};
   }
-  const { fileName, uploadPath, method, allowSensitive } = options as Record<string, unknown>;
+  const { fileName, uploadPath, method, allowSensitive, keepAliveUntil } = options as Record<string, unknown>;
   return {
     ...(typeof fileName === 'string' ? { fileName } : {}),
     ...(typeof uploadPath === 'string' ? { uploadPath } : {}),
     ...(method === 'stream' || method === 'base64' ? { method } : {}),
     // A deliberate opt-out of the guard: `1`, `'true'` or `{}` from a careless caller do not count.
     ...(allowSensitive === true ? { allowSensitive } : {}),
+    // Passed on as given, so that a wrong value fails the upload (`invalid-input`) instead of being ignored.
+    ...(keepAliveUntil !== undefined ? { keepAliveUntil: keepAliveUntil as string } : {}),
   };
 }
 

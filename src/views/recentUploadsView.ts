@@ -117,12 +117,23 @@ function uploadTreeItem(node: UploadNode, now: number): vscode.TreeItem {
   const { record, state } = node;
   const item = new vscode.TreeItem(record.fileName, vscode.TreeItemCollapsibleState.None);
   item.id = `upload:${record.id}`;
-  item.description = describeExpiry(record.expiresAt, now, vscode.env.language);
-  item.contextValue = state === 'expired' ? 'upload.expired' : 'upload';
-  item.iconPath = new vscode.ThemeIcon(iconFor(record.mimeType), stateColor(state));
+  const keptAlive = isKeptAlive(record, now);
+  const expiry = describeExpiry(record.expiresAt, now, vscode.env.language);
+  // The mark comes first, so a kept-alive link is told apart at a glance (and by screen readers).
+  item.description = keptAlive ? vscode.l10n.t('⟳ kept alive until {0} · {1}', shortDate(record.keepAliveUntil as string), expiry) : expiry;
+  item.contextValue = state === 'expired' ? 'upload.expired' : keptAlive ? 'upload.keepAlive' : 'upload';
+  item.iconPath = keptAlive ? new vscode.ThemeIcon('sync', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(iconFor(record.mimeType), stateColor(state));
   item.tooltip = tooltip(record, now);
   item.accessibilityInformation = { label: `${record.fileName}, ${item.description}` };
   return item;
+}
+
+function isKeptAlive(record: UploadRecord, now: number): boolean {
+  return Boolean(record.keepAliveUntil) && Date.parse(record.keepAliveUntil as string) > now && Date.parse(record.expiresAt) > now;
+}
+
+function shortDate(iso: string): string {
+  return new Date(iso).toLocaleString(vscode.env.language, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 }
 
 function iconFor(mimeType: string): string {
@@ -155,6 +166,9 @@ function tooltip(record: UploadRecord, now: number): vscode.MarkdownString {
   const when = (iso: string) => new Date(iso).toLocaleString(vscode.env.language);
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.appendMarkdown(`**${escape(record.fileName)}** — ${escape(describeExpiry(record.expiresAt, now, vscode.env.language))}\n\n`);
+  if (isKeptAlive(record, now)) {
+    markdown.appendMarkdown(`$(sync) ${escape(vscode.l10n.t('Kept alive: renewed with the same bytes before it expires, until {0}.', when(record.keepAliveUntil as string)))}\n\n`);
+  }
   markdown.appendMarkdown(`| | |\n|---|---|\n`);
   const rows: Array<[string, string]> = [
     [vscode.l10n.t('Size'), formatBytes(record.fileSize)],
@@ -162,6 +176,8 @@ function tooltip(record: UploadRecord, now: number): vscode.MarkdownString {
     [vscode.l10n.t('Upload path'), record.uploadPath],
     [vscode.l10n.t('Uploaded'), when(record.uploadedAt)],
     [vscode.l10n.t('Expires'), when(record.expiresAt)],
+    ...(isKeptAlive(record, now) ? [[vscode.l10n.t('Kept alive until'), when(record.keepAliveUntil as string)] as [string, string]] : []),
+    ...(record.sha256 ? [[vscode.l10n.t('SHA-256'), record.sha256] as [string, string]] : []),
     [vscode.l10n.t('Link'), record.url],
     [vscode.l10n.t('Download link'), record.downloadUrl],
     [vscode.l10n.t('Source'), record.source],
