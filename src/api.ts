@@ -7,6 +7,12 @@ export interface KieUploadApi {
   uploadFiles(uris: vscode.Uri[], options?: UploadOptions): Promise<UploadOutcome[]>;
   /** Asks the service to fetch a public http(s) URL. */
   uploadUrl(url: string, options?: UploadOptions): Promise<UploadOutcome>;
+  /**
+   * Asks the service to fetch each URL of a list (at most `kieUpload.maxConcurrentUploads` at once);
+   * one outcome per entry, in order. Entries that are not http(s) URLs send nothing and carry their
+   * reason; a URL listed twice is sent once and both entries share its outcome.
+   */
+  uploadUrls(urls: string[], options?: UploadOptions): Promise<UploadOutcome[]>;
   /** Uploads bytes through the base64 endpoint. */
   uploadData(data: Uint8Array, fileName: string, options?: UploadOptions): Promise<UploadOutcome>;
   /** The upload history, newest first. */

@@ -100,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const api: KieUploadApi = {
     uploadFiles: (uris, options) => uploads.uploadFiles(uris, options),
     uploadUrl: (url, options) => uploads.uploadUrl(url, options),
+    uploadUrls: (urls, options) => uploads.uploadUrls(urls, options),
     uploadData: (data, fileName, options) => uploads.uploadData(data, fileName, options),
     history: () => history.list(),
     onDidChangeHistory: historyChanged.event,

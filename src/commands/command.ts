@@ -10,6 +10,7 @@ export const CommandIds = {
   uploadFromExplorer: 'kieUpload.uploadFromExplorer',
   uploadActiveFile: 'kieUpload.uploadActiveFile',
   uploadUrl: 'kieUpload.uploadUrl',
+  uploadUrlsInSelection: 'kieUpload.uploadUrlsInSelection',
   cancelUploads: 'kieUpload.cancelUploads',
   setApiKey: 'kieUpload.setApiKey',
   clearApiKey: 'kieUpload.clearApiKey',

@@ -21,6 +21,7 @@ import { UploadActiveFileCommand } from './uploadActiveFileCommand';
 import { UploadFilesCommand, UploadFromExplorerCommand } from './uploadFilesCommand';
 import { UploadLocalImagesCommand } from './uploadLocalImagesCommand';
 import { UploadUrlCommand } from './uploadUrlCommand';
+import { UploadUrlsInSelectionCommand } from './uploadUrlsInSelectionCommand';
 
 /** What the commands act on: the services extension.ts builds. */
 export interface CommandServices {
@@ -43,6 +44,7 @@ export function allCommands(services: CommandServices): Command[] {
     new UploadFromExplorerCommand(uploadDeps),
     new UploadActiveFileCommand(uploadDeps),
     new UploadUrlCommand({ ...uploadDeps, getConfig }),
+    new UploadUrlsInSelectionCommand(uploadDeps),
     new CancelUploadsCommand(status),
     new SetApiKeyCommand(keys),
     new ClearApiKeyCommand(keys),

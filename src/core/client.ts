@@ -127,7 +127,9 @@ export class KieClient {
     const fields: Record<string, string> = { fileUrl: url, uploadPath, ...(fileName ? { fileName } : {}) };
     const json = Buffer.from(JSON.stringify(fields));
     const body: RequestBody = { contentType: 'application/json', contentLength: json.byteLength, chunks: async function* () { yield json; } };
-    const envelope = await this.post(ENDPOINTS.url, () => body, controls, turn);
+    const envelope = await this.post(ENDPOINTS.url, () => body, controls, turn).catch((error: unknown) => {
+      throw fetchFailure(error, url);
+    });
     return normalizeUploadResponse(envelope, {
       ...this.responseDefaults(),
       method: 'url',
@@ -287,3 +289,21 @@ export class KieClient {
   }
 }
 
+/**
+ * The service answers 400 when it could not fetch a URL (unreachable, an error page, too slow, too
+ * large): the user reads that it was the service's own download that failed, and its limits.
+ */
+function fetchFailure(error: unknown, url: string): unknown {
+  if (!(error instanceof UploadError) || error.code !== 'bad-request') {
+    return error;
+  }
+  return new UploadError(
+    'bad-request',
+    l10n.t(
+      'The service could not fetch {0}: {1}. It downloads the file itself, so the link must be public, answer within 30 seconds and be at most about 100 MB.',
+      url.length > 80 ? `${url.slice(0, 77)}…` : url,
+      error.message.replace(/[.\s]+$/, ''),
+    ),
+    error.details,
+  );
+}

@@ -8,6 +8,7 @@ import type { UploadHistory } from '../core/history';
 import { settleUpload } from '../core/outcome';
 import type { SensitiveFinding } from '../core/sensitive';
 import { fileNameFromUrl, uploadPathFor } from '../core/naming';
+import { clashingNames, planUrls, uploadUrlList, type PlannedUrl } from '../core/urlList';
 import { batchWorkers, mapConcurrent } from '../core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from '../core/types';
 import { BASE64_LIMIT_BYTES, formatBytes } from '../core/validation';
@@ -57,6 +58,34 @@ export class UploadService implements vscode.Disposable {
     const chosen = sanitizeOptions(options);
     options = this.named({ ...(typeof url === 'string' && !chosen.fileName ? { fileName: fileNameFromUrl(url.trim()) } : {}), ...chosen });
     return this.settle(String(url), async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
+  }
+
+  /**
+   * Asks the service to fetch each URL of a list, at most `maxConcurrentUploads` at once; one outcome
+   * per entry, in the list's order. An entry that is not a usable URL sends nothing and gets its
+   * reason; a URL listed again is sent once and shares its outcome. Names that would replace each
+   * other in one folder stop the whole list before anything is sent.
+   */
+  async uploadUrls(urls: readonly unknown[], options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome[]> {
+    const plan = planUrls(Array.isArray(urls) ? urls : []);
+    const clash = this.urlNameClash(plan.unique, options);
+    if (clash) {
+      return plan.entries.map((entry) => ({ source: entry.input, error: { code: 'invalid-input', message: clash } }));
+    }
+    return uploadUrlList(plan, this.deps.getConfig().maxConcurrentUploads, (url) => this.uploadUrl(url, options, controls), failedEntry);
+  }
+
+  /**
+   * Why a list of URLs cannot go out as one batch: two of them would get the same name in one folder
+   * (a chosen `fileName` for several, or the same last path segment), where the service would let the
+   * second replace the first. Only a shared folder can clash: the default naming gives each upload its own.
+   */
+  urlNameClash(urls: readonly string[], options: UploadOptions = {}): string | undefined {
+    const chosen = sanitizeOptions(options);
+    if (chosen.uploadPath === undefined && this.deps.getConfig().naming !== 'original') {
+      return undefined;
+    }
+    return clashingNames(urls, (url) => chosen.fileName ?? fileNameFromUrl(url));
   }
 
   uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
@@ -220,6 +249,11 @@ function sanitizeOptions(options: unknown): UploadOptions {
     // A deliberate opt-out of the guard: `1`, `'true'` or `{}` from a careless caller do not count.
     ...(allowSensitive === true ? { allowSensitive } : {}),
   };
+}
+
+/** The outcome of a list entry that was not sent. */
+export function failedEntry(entry: PlannedUrl): UploadOutcome {
+  return { source: entry.input, error: { code: entry.problem?.code ?? 'invalid-input', message: entry.problem?.message ?? vscode.l10n.t('Not sent.') } };
 }
 
 /** The outcome's message for a file the guard refused: "id_rsa looks like it holds a private key. Nothing was sent." */
