@@ -32,6 +32,11 @@ export interface ClientSettings {
    * and go out as others end. A retry's back-off waits outside. Default: no limit.
    */
   maxRequests?: number;
+  /**
+   * Take the SHA-256 of the bytes sent while they stream (`UploadRecord.sha256`). Default true; the
+   * benchmark turns it off to measure what it costs.
+   */
+  hashUploads?: boolean;
 }
 
 /** What the client needs from its host (the editor, or a test). */
@@ -67,6 +72,7 @@ export class KieClient {
   private readonly logger: Logger;
   private ownAgent?: Dispatcher;
   private readonly gate: Gate;
+  private readonly hashing: boolean;
 
   constructor(
     private readonly settings: ClientSettings,
@@ -77,6 +83,7 @@ export class KieClient {
     this.timeouts = { ...defaultTimeouts, ...settings.timeouts };
     this.logger = deps.logger ?? nullLogger;
     this.gate = new Gate(settings.maxRequests ?? Infinity);
+    this.hashing = settings.hashUploads !== false;
   }
 
   /** Uploads a local file, by default through the stream endpoint. `source` is what the record remembers. */
@@ -93,7 +100,7 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(fileSource(path, size), { fileName, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(fileSource(path, size, this.hashing), { fileName, uploadPath, method, source }, controls, turn);
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */
@@ -112,7 +119,7 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(data.byteLength, name);
     }
-    return this.sendBytes(memorySource(data), { fileName: name, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(memorySource(data, this.hashing), { fileName: name, uploadPath, method, source }, controls, turn);
   }
 
   /** Asks the service to fetch a public http(s) URL itself; this side never downloads it. */
@@ -168,7 +175,7 @@ export class KieClient {
         ? () => multipartBody(bytes, { name: target.fileName, type: mimeType }, fields)
         : () => base64JsonBody(bytes, mimeType, fields);
     const envelope = await this.post(ENDPOINTS[target.method], makeBody, controls, turn);
-    return normalizeUploadResponse(envelope, {
+    const record = normalizeUploadResponse(envelope, {
       ...this.responseDefaults(),
       method: target.method,
       source: target.source,
@@ -177,6 +184,9 @@ export class KieClient {
       knownSize: bytes.size,
       knownMimeType: mimeType,
     });
+    // The hash of the attempt that succeeded: its body was read to the end before the answer came.
+    const sha256 = bytes.sha256?.();
+    return sha256 ? { ...record, sha256 } : record;
   }
 
   /**

@@ -493,7 +493,8 @@ function sameRecord(a: unknown, b: UploadRecord): boolean {
     r.fileSize === b.fileSize &&
     r.mimeType === b.mimeType &&
     r.method === b.method &&
-    r.source === b.source
+    r.source === b.source &&
+    r.sha256 === b.sha256
   );
 }
 
@@ -556,6 +557,7 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
     expiresAt: entry.expiresAt as string,
     method: entry.method as UploadMethod,
     source: entry.source as string,
+    ...(typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256) ? { sha256: entry.sha256 } : {}),
   };
   return record;
 }

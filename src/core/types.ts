@@ -40,6 +40,8 @@ export interface UploadRecord {
   method: UploadMethod;
   /** The local file's URI string, the remote URL, or `'data'`. */
   source: string;
+  /** Hex SHA-256 of the bytes sent, taken while they streamed (absent for URL uploads, and older records). */
+  sha256?: string;
 }
 
 /** Per-call choices; everything else comes from the settings. */
