@@ -15,6 +15,12 @@ export interface KieUploadApi {
   uploadUrls(urls: string[], options?: UploadOptions): Promise<UploadOutcome[]>;
   /** Uploads bytes through the base64 endpoint. */
   uploadData(data: Uint8Array, fileName: string, options?: UploadOptions): Promise<UploadOutcome>;
+  /**
+   * Downloads an upload's link into a hash and compares it with the hash taken when it was sent:
+   * `'identical'`, `'changed'` (replaced by a later upload under the same name) or `'gone'` (expired,
+   * or 404/410). Rejects for an unknown id, an upload without a recorded hash, or a network failure.
+   */
+  verify(id: string): Promise<'identical' | 'changed' | 'gone'>;
   /** The upload history, newest first. */
   history(): readonly UploadRecord[];
   onDidChangeHistory: vscode.Event<void>;

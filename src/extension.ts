@@ -16,6 +16,7 @@ import { RedactingLogger } from './platform/log';
 import { createTestingHandle } from './platform/testing';
 import { configureMessages } from './upload/engineLoader';
 import { reuploadRecords } from './upload/reupload';
+import { showReuseQuestion } from './upload/reuseLinks';
 import { UploadFlow } from './upload/uploadFlow';
 import { UploadService } from './upload/uploadService';
 import { UploadStatus } from './upload/uploadStatus';
@@ -92,7 +93,17 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     registerDropPaste(dropPaste),
     linkHealth,
     registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
-    registerCommands({ keys, getConfig, history, uploads, flow, status, recentUploads, publisher }),
+    registerCommands({
+      keys,
+      getConfig,
+      history,
+      uploads,
+      flow,
+      status,
+      recentUploads,
+      publisher,
+      askReuse: testing && ((question) => (testing.answerReuse ?? showReuseQuestion)(question)),
+    }),
   );
   warnings.check();
   void setContextKey(ContextKeys.hasUploaded, history.list().length > 0);
@@ -102,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     uploadUrl: (url, options) => uploads.uploadUrl(url, options),
     uploadUrls: (urls, options) => uploads.uploadUrls(urls, options),
     uploadData: (data, fileName, options) => uploads.uploadData(data, fileName, options),
+    verify: (id) => uploads.verify(id),
     history: () => history.list(),
     onDidChangeHistory: historyChanged.event,
   };

@@ -22,6 +22,7 @@ export const CommandIds = {
   downloadToWorkspace: 'kieUpload.downloadToWorkspace',
   reupload: 'kieUpload.reupload',
   removeFromHistory: 'kieUpload.removeFromHistory',
+  verifyLink: 'kieUpload.verifyLink',
   clearExpired: 'kieUpload.clearExpired',
   refresh: 'kieUpload.refresh',
   uploadLocalImages: 'kieUpload.uploadLocalImages',

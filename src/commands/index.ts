@@ -4,6 +4,7 @@ import type { DocumentPublisher } from '../markdown/publishDocument';
 import type { KieConfig } from '../platform/config';
 import type { KeyStore } from '../platform/keyStore';
 import { reuploadRecords } from '../upload/reupload';
+import type { AskReuse } from '../upload/reuseLinks';
 import type { UploadFlow } from '../upload/uploadFlow';
 import type { UploadService } from '../upload/uploadService';
 import type { UploadStatus } from '../upload/uploadStatus';
@@ -22,6 +23,7 @@ import { UploadFilesCommand, UploadFromExplorerCommand } from './uploadFilesComm
 import { UploadLocalImagesCommand } from './uploadLocalImagesCommand';
 import { UploadUrlCommand } from './uploadUrlCommand';
 import { UploadUrlsInSelectionCommand } from './uploadUrlsInSelectionCommand';
+import { VerifyLinkCommand } from './verifyLinkCommand';
 
 /** What the commands act on: the services extension.ts builds. */
 export interface CommandServices {
@@ -33,12 +35,14 @@ export interface CommandServices {
   status: UploadStatus;
   recentUploads: RecentUploadsProvider;
   publisher: DocumentPublisher;
+  /** Stands in for the Reuse Link question (test mode only). */
+  askReuse?: AskReuse;
 }
 
 /** Every command the manifest contributes, one module each (an integration test checks both lists match). */
 export function allCommands(services: CommandServices): Command[] {
   const { keys, getConfig, history, uploads, flow, status } = services;
-  const uploadDeps = { uploads, flow };
+  const uploadDeps = { uploads, flow, askReuse: services.askReuse };
   return [
     new UploadFilesCommand(uploadDeps),
     new UploadFromExplorerCommand(uploadDeps),
@@ -56,6 +60,7 @@ export function allCommands(services: CommandServices): Command[] {
     new DownloadToWorkspaceCommand(history, { uploads, status }),
     new ReuploadCommand(history, uploadDeps),
     new RemoveFromHistoryCommand(history),
+    new VerifyLinkCommand(history, uploads, (records) => reuploadRecords(uploadDeps, records)),
     new ClearExpiredCommand(history),
     new RefreshCommand(history, services.recentUploads),
     new UploadLocalImagesCommand(services.publisher),

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
-import { downloadFile } from './downloadFile';
+import { downloadFile, hashRemoteFile } from './downloadFile';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError } from './errors';
 import { readableFileSize } from './fileStat';
@@ -153,6 +153,14 @@ export class KieClient {
    */
   download(url: string, destination: string, controls: UploadControls = {}): Promise<number> {
     return downloadFile(url, destination, { dispatcher: this.dispatcher(), timeouts: this.timeouts, logger: this.logger }, controls);
+  }
+
+  /**
+   * The SHA-256 of what a link serves now, streamed into the hash (nothing is saved), or `'gone'`
+   * when the host answers 404 or 410. Same connection settings as downloads; the key is never sent.
+   */
+  hashRemote(url: string, controls: UploadControls = {}): Promise<{ sha256: string; size: number } | 'gone'> {
+    return hashRemoteFile(url, { dispatcher: this.dispatcher(), timeouts: this.timeouts, logger: this.logger }, controls);
   }
 
   /** Releases the connection pool. */

@@ -54,6 +54,11 @@ export interface UploadOptions {
    * it such uploads resolve with the error code `'sensitive'` and send nothing. Only `true` counts.
    */
   allowSensitive?: boolean;
+  /**
+   * Bytes identical to an upload in the history whose link stays alive for longer than
+   * `kieUpload.expiryWarningHours`: resolve with that record and send nothing. Only `true` counts.
+   */
+  reuseLiveLink?: boolean;
 }
 
 /** The result of one upload: a record, or an error. Never both. */

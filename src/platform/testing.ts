@@ -3,6 +3,7 @@ import type { AgentTools } from '../agent/tools';
 import type { UploadOutcome } from '../core/types';
 import type { UploadDropPasteProvider } from '../markdown/dropPaste';
 import type { PublishConfirmation } from '../markdown/publishDocument';
+import type { AskReuse } from '../upload/reuseLinks';
 import { contextKeyValue } from './contextKeys';
 
 /**
@@ -22,6 +23,8 @@ export interface TestingHandle {
   skippedSensitive: string[];
   /** Stands in for the modal of Upload Local Images in Document when set: sees what it would show, answers. */
   confirmPublish?: (shown: PublishConfirmation) => Promise<boolean>;
+  /** Stands in for the Reuse Link modal when set: sees what it would show, answers. */
+  answerReuse?: AskReuse;
   contextKeyValue: typeof contextKeyValue;
 }
 
