@@ -95,7 +95,9 @@ function skipFrontMatter(doc: string, pos: number): number {
 
 class BlockParser {
   private readonly regions: Region[] = [];
+  /** The open containers: the first `depth` of `stack` (the array is reused, not shrunk). */
   private readonly stack: Container[] = [];
+  private depth = 0;
   private leaf: Leaf = NONE;
   /** Where the last of firstNonBlank, advanceTo and quoteMarker stopped: the column of the offset it returned. */
   private atCol = 0;
@@ -127,7 +129,7 @@ class BlockParser {
     this.pos = ls;
     this.col = 0;
     const matched = this.continueContainers(le);
-    const allMatched = matched === this.stack.length;
+    const allMatched = matched === this.depth;
     if (allMatched) {
       if (this.leafTakes(le)) {
         return;
@@ -142,7 +144,7 @@ class BlockParser {
   private continueContainers(le: number): number {
     const { doc, stack } = this;
     let matched = 0;
-    for (; matched < stack.length; matched++) {
+    for (; matched < this.depth; matched++) {
       const container = stack[matched];
       const first = this.firstNonBlank(this.pos, le, this.col);
       if (container.t === 'quote') {
@@ -261,8 +263,8 @@ class BlockParser {
     this.closeTo(matched);
     this.leaf = NONE;
     this.markContent();
-    this.stack.push(container);
-    return this.stack.length;
+    this.stack[this.depth++] = container;
+    return this.depth;
   }
 
   /** The leaf block a line starts at `first` (column `firstCol`), or the paragraph it continues. */
@@ -406,7 +408,8 @@ class BlockParser {
 
   /** The open list items hold something now (an item that began blank and holds nothing ends at a blank line). */
   private markContent(): void {
-    for (const container of this.stack) {
+    for (let k = 0; k < this.depth; k++) {
+      const container = this.stack[k];
       if (container.t === 'item') {
         container.hasContent = true;
       }
@@ -414,16 +417,15 @@ class BlockParser {
   }
 
   private closeTo(depth: number): void {
-    if (this.stack.length > depth) {
-      this.stack.length = depth;
+    if (this.depth > depth) {
+      this.depth = depth;
       this.leaf = NONE;
     }
   }
 
   private newRegion(inline: boolean, start: number, end: number, paragraph = false): Region {
-    const region = new Region(this.doc, inline, paragraph);
-    region.add(start, end);
-    this.regions.push(region);
+    const region = new Region(this.doc, inline, paragraph, start, end);
+    this.regions[this.regions.length] = region; // Not push(): see Region.report.
     return region;
   }
 

@@ -1,11 +1,14 @@
 import type { Region } from './region';
-import { isTitleStart, normalizeLabel, parseDestination, parseTitle, restOfLineBlank, skipSpace, unescapeMarkdown } from './syntax';
+import { CloserMemo, isTitleStart, newDestination, normalizeLabel, parseDestination, parseTitle, restOfLineBlank, skipSpace, unescapeMarkdown } from './syntax';
+
+const destination = newDestination();
+const noClose = new CloserMemo();
 import type { LinkTarget } from './targets';
 
 /** Reference definitions at the start of a paragraph: reports them, records their labels, returns where the rest starts. */
 export function parseDefinitions(region: Region, refs: Set<string>, out: LinkTarget[]): number {
   const s = region.content;
-  let noClose: Map<number, number> | undefined;
+  noClose.clear();
   let p = 0;
   for (;;) {
     if (s.charCodeAt(p) !== 91) {
@@ -24,14 +27,14 @@ export function parseDefinitions(region: Region, refs: Set<string>, out: LinkTar
     if (s.charCodeAt(q) !== 93 || s.charCodeAt(q + 1) !== 58 || label.length > 999 || !/\S/.test(label)) {
       return p;
     }
-    const dest = parseDestination(s, skipSpace(s, q + 2));
+    const dest = parseDestination(s, skipSpace(s, q + 2), destination);
     if (!dest || (!dest.angle && dest.end === dest.start)) {
       return p;
     }
     let end = -1;
     const afterSpace = skipSpace(s, dest.next);
     if (afterSpace > dest.next && isTitleStart(s.charCodeAt(afterSpace))) {
-      const title = parseTitle(s, afterSpace, (noClose ??= new Map()));
+      const title = parseTitle(s, afterSpace, noClose);
       if (title >= 0) {
         end = restOfLineBlank(s, title);
       }

@@ -1,6 +1,6 @@
 import { openTagEnd, reportImgTag } from './html';
 import { Region } from './region';
-import { isAsciiPunctuation, isTitleStart, normalizeLabel, parseDestination, parseTitle, skipSpace, unescapeMarkdown, type Destination } from './syntax';
+import { CloserMemo, isAsciiPunctuation, isTitleStart, newDestination, normalizeLabel, parseDestination, parseTitle, skipSpace, unescapeMarkdown, type Destination } from './syntax';
 import type { LinkTarget } from './targets';
 
 // eslint-disable-next-line no-control-regex -- CommonMark: no ASCII controls, spaces or angle brackets
@@ -8,10 +8,7 @@ const AUTOLINK = /<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\x00-\x20<>\x7f]*)>/y;
 const EMAIL_AUTOLINK = /<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*>/y;
 const CLOSE_TAG = /<\/[A-Za-z][A-Za-z0-9-]*\s*>/y;
 /** The characters the inline scanner stops at: \ ` < ! [ ] */
-const INLINE_SPECIAL = new Uint8Array(128);
-for (const c of '\\`<![]') {
-  INLINE_SPECIAL[c.charCodeAt(0)] = 1;
-}
+const INLINE_SPECIAL = /[\\`<![\]]/g;
 
 /** Where each run of backticks starts, by its length: code spans close on the next run of their length. */
 function backtickRuns(s: string): Map<number, number[]> {
@@ -33,7 +30,7 @@ function backtickRuns(s: string): Map<number, number[]> {
 }
 
 /** The scanner's region before it reads one. */
-const NO_REGION = new Region('', true, false);
+const NO_REGION = new Region('', true, false, 0, 0);
 
 /** Link texts longer than this are reported as ''. */
 const MAX_TEXT = 4096;
@@ -48,10 +45,12 @@ export class InlineScanner {
   private s = '';
   /** Open brackets: the offset of each '[' times two, plus one for an image's `![`. */
   private readonly stack: number[] = [];
+  /** How many of `stack` are open: the array is reused from region to region. */
+  private depth = 0;
   /** Link openers below this stack index are inactive (a link was closed after them: links do not nest). */
   private barrier = 0;
-  private noClose: Map<number, number> | undefined;
-  private noHtmlEnd: Map<string, number> | undefined;
+  private readonly noClose = new CloserMemo();
+  private readonly destination = newDestination();
   private backtickRuns: Map<number, number[]> | undefined;
 
   /** `refs`: the labels defined in the document; `out` receives the destinations. */
@@ -64,20 +63,20 @@ export class InlineScanner {
   scan(region: Region, from: number): void {
     this.region = region;
     this.s = region.content;
-    this.stack.length = 0;
+    this.depth = 0;
     this.barrier = 0;
-    this.noClose = this.noHtmlEnd = this.backtickRuns = undefined;
+    this.noClose.clear();
+    this.backtickRuns = undefined;
     const s = this.s;
-    const n = s.length;
     let i = from;
     for (;;) {
-      let c = 0;
-      while (i < n && ((c = s.charCodeAt(i)) >= 128 || !INLINE_SPECIAL[c])) {
-        i++;
-      }
-      if (i >= n) {
+      // The regular expression engine skips plain text faster than a loop over char codes.
+      INLINE_SPECIAL.lastIndex = i;
+      if (!INLINE_SPECIAL.test(s)) {
         return;
       }
+      i = INLINE_SPECIAL.lastIndex - 1;
+      const c = s.charCodeAt(i);
       switch (c) {
         case 92: // \
           i += i + 1 < s.length && isAsciiPunctuation(s.charCodeAt(i + 1)) ? 2 : 1;
@@ -90,14 +89,14 @@ export class InlineScanner {
           break;
         case 33: // !
           if (s.charCodeAt(i + 1) === 91) {
-            this.stack.push((i + 1) * 2 + 1);
+            this.stack[this.depth++] = (i + 1) * 2 + 1;
             i += 2;
           } else {
             i++;
           }
           break;
         case 91: // [
-          this.stack.push(i * 2);
+          this.stack[this.depth++] = i * 2;
           i++;
           break;
         default: // ]
@@ -135,13 +134,13 @@ export class InlineScanner {
 
   /** Past a raw HTML construct ending with `close` that starts at `i`, or -1 when it never ends. */
   private htmlUntil(i: number, skip: number, close: string): number {
-    const known = this.noHtmlEnd?.get(close);
-    if (known !== undefined && i >= known) {
+    const known = this.noClose.get(close);
+    if (known >= 0 && i >= known) {
       return -1;
     }
     const end = this.s.indexOf(close, i + skip);
     if (end < 0) {
-      (this.noHtmlEnd ??= new Map()).set(close, i);
+      this.noClose.set(close, i);
       return -1;
     }
     return end + close.length;
@@ -154,11 +153,12 @@ export class InlineScanner {
     const letter = (next >= 65 && next <= 90) || (next >= 97 && next <= 122);
     if (letter) {
       AUTOLINK.lastIndex = i;
-      const auto = AUTOLINK.exec(s);
-      if (auto) {
+      if (AUTOLINK.test(s)) {
         // Autolinks take no escapes; character references in them are left as written too.
-        this.region.report(this.out, i + 1, i + 1 + auto[1].length, auto[1], true, 'link', auto[1]);
-        return AUTOLINK.lastIndex;
+        const end = AUTOLINK.lastIndex;
+        const url = s.slice(i + 1, end - 1);
+        this.region.report(this.out, i + 1, end - 1, url, true, 'link', url);
+        return end;
       }
       const end = openTagEnd(s, i);
       if (end >= 0) {
@@ -189,15 +189,15 @@ export class InlineScanner {
   /** A ']' at `i`: closes a link or image when one can, reporting it; where scanning goes on. */
   private closeBracket(i: number): number {
     const s = this.s;
-    const stack = this.stack;
-    const top = stack.pop();
-    if (top === undefined) {
+    if (this.depth === 0) {
       return i + 1;
     }
+    const top = this.stack[--this.depth];
+    const depth = this.depth;
     const openerPos = top >> 1;
     const image = (top & 1) === 1;
-    const active = image || stack.length >= this.barrier;
-    this.barrier = Math.min(this.barrier, stack.length);
+    const active = image || depth >= this.barrier;
+    this.barrier = Math.min(this.barrier, depth);
     if (!active) {
       return i + 1;
     }
@@ -207,7 +207,7 @@ export class InlineScanner {
       return i + 1;
     }
     if (!image) {
-      this.barrier = stack.length;
+      this.barrier = depth;
     }
     if (dest && dest.end > dest.start) {
       // Texts are for people; a huge one (nested brackets run wild) is left out to stay linear.
@@ -221,13 +221,13 @@ export class InlineScanner {
   private inlineTail(p: number): Destination | undefined {
     const s = this.s;
     p = skipSpace(s, p);
-    const dest = parseDestination(s, p);
+    const dest = parseDestination(s, p, this.destination);
     if (!dest) {
       return undefined;
     }
     let q = skipSpace(s, dest.next);
     if (q > dest.next && isTitleStart(s.charCodeAt(q))) {
-      const title = parseTitle(s, q, (this.noClose ??= new Map()));
+      const title = parseTitle(s, q, this.noClose);
       if (title < 0) {
         return undefined;
       }

@@ -7,20 +7,36 @@ const ONE_LINE: readonly number[] = [0];
  * removed, lines joined by '\n', and a map back to document offsets.
  */
 export class Region {
-  /** Document offsets: start and end of each line's part. */
-  private readonly lines: number[] = [];
-  /** Content offset of each line's part, with the content, built when first asked for. */
+  /**
+   * Document offsets: start and end of each segment, the segments joined by '\n'. Lines that
+   * follow each other with a bare '\n' between are one segment (the document's own text), so
+   * most regions hold one segment however many lines they have.
+   */
+  private readonly lines: number[];
+  /** Content offset of each segment, with the content, built when first asked for. */
   private starts: readonly number[] = ONE_LINE;
-  private text: string | undefined;
+  private text: string | undefined = undefined;
 
+  /** A region whose first line's part is the document's [start, end). */
   constructor(
     private readonly doc: string,
     readonly inline: boolean,
     readonly paragraph: boolean,
-  ) {}
+    start: number,
+    end: number,
+  ) {
+    this.lines = [start, end];
+  }
 
+  /** Adds the next line's part, the document's [start, end). */
   add(start: number, end: number): void {
-    this.lines.push(start, end);
+    const lines = this.lines;
+    const last = lines.length - 1;
+    if (start === lines[last] + 1) {
+      lines[last] = end;
+    } else {
+      lines.push(start, end);
+    }
     this.text = undefined;
   }
 
@@ -33,12 +49,6 @@ export class Region {
     if (lines.length === 2) {
       this.starts = ONE_LINE;
       return (this.text = doc.slice(lines[0], lines[1]));
-    }
-    const last = lines.length - 1;
-    if (lines.every((offset, k) => k % 2 === 0 || k === last || lines[k + 1] === offset + 1)) {
-      // The lines follow each other with a bare '\n' between: the content is the document's own text.
-      this.starts = ONE_LINE;
-      return (this.text = doc.slice(lines[0], lines[last]));
     }
     const parts: string[] = [];
     const starts: number[] = [];
@@ -74,6 +84,7 @@ export class Region {
   /** Adds the destination at content offsets [start, end). */
   report(out: LinkTarget[], start: number, end: number, target: string, angleBrackets: boolean, kind: LinkTarget['kind'], text: string): void {
     const docStart = this.toDoc(start);
-    out.push({ target, start: docStart, end: docStart + (end - start), angleBrackets, kind, text });
+    // An indexed store, not push(): V8's optimised push deoptimises as this array grows large.
+    out[out.length] = { target, start: docStart, end: docStart + (end - start), angleBrackets, kind, text };
   }
 }

@@ -6,6 +6,10 @@
 /** Parentheses nest at most this deep in a raw destination (as in the reference implementations). */
 const MAX_PAREN_DEPTH = 32;
 
+/** A run of destination characters that need no attention: no escape, space, control or parenthesis. */
+// eslint-disable-next-line no-control-regex -- CommonMark: controls and spaces end a raw destination
+const PLAIN_DESTINATION = /[^\\\x00-\x20()\x7f]*/y;
+
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', Tab: '\t', NewLine: '\n' };
 
 function decodeEntity(body: string): string | undefined {
@@ -37,8 +41,19 @@ export function isAsciiPunctuation(code: number): boolean {
   return (code >= 33 && code <= 47) || (code >= 58 && code <= 64) || (code >= 91 && code <= 96) || (code >= 123 && code <= 126);
 }
 
+/** A label of printable ASCII words with single spaces between them: nothing to trim, collapse or fold. */
+const PLAIN_LABEL = /^[!-~]+(?: [!-~]+)*$/;
+
+/**
+ * The key a label matches by: trimmed, inner whitespace collapsed, Unicode case folded (lower,
+ * then upper, then lower case, so that e.g. `ẞ` matches `SS` and `K` (Kelvin) matches `k`). For a
+ * plain ASCII label that is just its lower case, which most labels take directly.
+ */
 export function normalizeLabel(label: string): string {
-  return label.trim().replace(/\s+/g, ' ').toLowerCase().toUpperCase();
+  if (PLAIN_LABEL.test(label)) {
+    return label.toLowerCase();
+  }
+  return label.trim().replace(/\s+/g, ' ').toLowerCase().toUpperCase().toLowerCase();
 }
 
 export interface Destination {
@@ -48,8 +63,21 @@ export interface Destination {
   next: number;
 }
 
-/** A link destination at `p`: `<...>` or a raw destination with balanced parentheses. */
-export function parseDestination(s: string, p: number): Destination | undefined {
+/** A destination object to fill; parsing reuses one, since a document holds thousands. */
+export function newDestination(): Destination {
+  return { start: 0, end: 0, angle: false, next: 0 };
+}
+
+function fill(into: Destination, start: number, end: number, angle: boolean, next: number): Destination {
+  into.start = start;
+  into.end = end;
+  into.angle = angle;
+  into.next = next;
+  return into;
+}
+
+/** A link destination at `p`: `<...>` or a raw destination with balanced parentheses, written into `into`. */
+export function parseDestination(s: string, p: number, into: Destination): Destination | undefined {
   const n = s.length;
   if (s.charCodeAt(p) === 60) {
     for (let q = p + 1; q < n; q++) {
@@ -57,7 +85,7 @@ export function parseDestination(s: string, p: number): Destination | undefined 
       if (c === 92 && q + 1 < n && isAsciiPunctuation(s.charCodeAt(q + 1))) {
         q++;
       } else if (c === 62) {
-        return { start: p + 1, end: q, angle: true, next: q + 1 };
+        return fill(into, p + 1, q, true, q + 1);
       } else if (c === 60 || c === 10) {
         return undefined;
       }
@@ -67,6 +95,13 @@ export function parseDestination(s: string, p: number): Destination | undefined 
   let depth = 0;
   let q = p;
   for (; q < n; q++) {
+    // Plain destination characters are skipped by the regular expression engine.
+    PLAIN_DESTINATION.lastIndex = q;
+    PLAIN_DESTINATION.test(s);
+    q = PLAIN_DESTINATION.lastIndex;
+    if (q >= n) {
+      break;
+    }
     const c = s.charCodeAt(q);
     if (c === 92 && q + 1 < n && isAsciiPunctuation(s.charCodeAt(q + 1))) {
       q++;
@@ -83,7 +118,7 @@ export function parseDestination(s: string, p: number): Destination | undefined 
       depth--;
     }
   }
-  return depth === 0 ? { start: p, end: q, angle: false, next: q } : undefined;
+  return depth === 0 ? fill(into, p, q, false, q) : undefined;
 }
 
 /** Spaces and tabs, with at most one line ending among them. */
@@ -118,11 +153,11 @@ export function restOfLineBlank(s: string, p: number): number {
 }
 
 /** A link title at `p` ("...", '...' or (...)): the offset after it, or -1. `noClose` remembers titles that ran to the end. */
-export function parseTitle(s: string, p: number, noClose: Map<number, number>): number {
+export function parseTitle(s: string, p: number, noClose: CloserMemo): number {
   const open = s.charCodeAt(p);
   const close = open === 40 ? 41 : open;
   const known = noClose.get(close);
-  if (known !== undefined && p >= known) {
+  if (known >= 0 && p >= known) {
     return -1;
   }
   for (let q = p + 1; q < s.length; q++) {
@@ -141,4 +176,31 @@ export function parseTitle(s: string, p: number, noClose: Map<number, number>): 
 
 export function isTitleStart(c: number): boolean {
   return c === 34 || c === 39 || c === 40;
+}
+
+/**
+ * Where a search for a closing character (`"`, `'`, `)`) or string (`-->`, `?>`, `]]>`, `>`) last
+ * ran to the end of a region without finding it: from there on it never will. Keeps scanning
+ * linear; one per scanner, cleared for each region, so no region allocates one.
+ */
+export class CloserMemo {
+  private readonly from = new Map<number | string, number>();
+  private used = false;
+
+  /** Where searches for `close` are known to fail from, or -1. */
+  get(close: number | string): number {
+    return this.used ? (this.from.get(close) ?? -1) : -1;
+  }
+
+  set(close: number | string, from: number): void {
+    this.used = true;
+    this.from.set(close, from);
+  }
+
+  clear(): void {
+    if (this.used) {
+      this.from.clear();
+      this.used = false;
+    }
+  }
 }
