@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import busboy from 'busboy';
-import { rm, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { readJsonObject, streamToFile } from './body';
@@ -161,16 +161,18 @@ export const stageBase64: Stager = async (ctx) => {
   const json = await readJsonObject(ctx.body, ctx.limits.maxJsonBytes);
   const uploadPath = checkUploadPath(json.uploadPath);
   const explicitName = checkFileName(json.fileName);
-  const { bytes, mimeType } = decodeBase64Data(json.base64Data, ctx.limits.maxBase64Bytes);
+  const { payload, mimeType } = base64Payload(json.base64Data);
   const fileName = explicitName ?? randomFileName(undefined, mimeType);
   const tempPath = ctx.store.newTempPath();
-  await writeFile(tempPath, bytes, { flag: 'wx' }).catch(async (err: unknown) => {
-    await rm(tempPath, { force: true });
-    throw err;
-  });
+  // Most senders write no whitespace: the text is decoded as it is, and only when that fails is
+  // whitespace stripped (a pass over all of it, as long as the decoding) and decoding redone.
+  const fileSize = (await writeBase64(tempPath, payload, ctx.limits.maxBase64Bytes)) ?? (await writeBase64(tempPath, payload.replace(/\s+/g, ''), ctx.limits.maxBase64Bytes));
+  if (fileSize === undefined) {
+    throw new ApiError(400, BASE64_INVALID);
+  }
   return {
     tempPath,
-    fileSize: bytes.length,
+    fileSize,
     uploadPath,
     fileName,
     originalName: fileName,
@@ -181,43 +183,67 @@ export const stageBase64: Stager = async (ctx) => {
 const BASE64_INVALID = 'base64Data is not valid base64 (bad characters or padding)';
 
 /**
- * `base64Data`: plain base64 or a `data:<mime>;base64,<data>` URL; strict about characters and
- * padding (the URL-safe `-` and `_` are refused), tolerant of whitespace such as the line breaks
- * of MIME encoders. Over `maxBytes` decoded: 400.
+ * `base64Data`: plain base64 or a `data:<mime>;base64,<data>` URL. Its base64 is checked while it
+ * is decoded (writeBase64).
  */
-function decodeBase64Data(value: unknown, maxBytes: number | undefined): { bytes: Buffer; mimeType?: string } {
+function base64Payload(value: unknown): { payload: string; mimeType?: string } {
   if (typeof value !== 'string' || value === '') {
     throw new ApiError(400, 'base64Data is required');
   }
-  let payload = value;
-  let mimeType: string | undefined;
-  if (value.startsWith('data:')) {
-    const comma = value.indexOf(',');
-    const params = value.slice('data:'.length, comma).split(';');
-    if (comma < 0 || params.pop()?.toLowerCase() !== 'base64') {
-      throw new ApiError(400, 'base64Data is a data URL but not of the form data:<mime>;base64,<data>');
-    }
-    mimeType = params[0] || undefined;
-    payload = value.slice(comma + 1);
+  if (!value.startsWith('data:')) {
+    return { payload: value };
   }
-  payload = payload.replace(/\s+/g, '');
+  const comma = value.indexOf(',');
+  const params = value.slice('data:'.length, comma).split(';');
+  if (comma < 0 || params.pop()?.toLowerCase() !== 'base64') {
+    throw new ApiError(400, 'base64Data is a data URL but not of the form data:<mime>;base64,<data>');
+  }
+  return { payload: value.slice(comma + 1), mimeType: params[0] || undefined };
+}
+
+/** Decoded bytes per piece: the pieces are decoded into one reused buffer, not a fresh 10 MiB one. */
+const DECODE_PIECE = 768 * 1024;
+
+/**
+ * Decodes `payload` into a new file at `path`, strict about characters and padding (the URL-safe
+ * `-` and `_` are refused, and so is whitespace: the caller strips it and tries again). Returns
+ * the file's size, or undefined (and no file) when the text is not such base64. Over `maxBytes`
+ * decoded: 400. Node's decoder skips characters outside the alphabet, so a piece decoding to
+ * fewer bytes than its length promises had one. Decoding into a reused buffer keeps this VM from
+ * faulting in 10 MiB of fresh memory per upload, which cost as much as the decoding itself.
+ */
+async function writeBase64(path: string, payload: string, maxBytes: number | undefined): Promise<number | undefined> {
   const firstPad = payload.indexOf('=');
   const padding = firstPad < 0 ? 0 : payload.length - firstPad;
-  if (payload.length === 0 || payload.length % 4 !== 0 || padding > 2 || !payload.endsWith('='.repeat(padding))) {
-    throw new ApiError(400, BASE64_INVALID);
+  if (payload.length === 0 || payload.length % 4 !== 0 || padding > 2 || !payload.endsWith('='.repeat(padding)) || payload.includes('-') || payload.includes('_')) {
+    return undefined;
   }
   const size = (payload.length / 4) * 3 - padding;
-  // Node's decoder skips characters outside the alphabet, so fewer bytes than the length promises
-  // means there was one; it also takes the URL-safe '-' and '_', which are looked for apart.
-  // (Ten times faster than a pattern over 10 MiB of text.)
-  const bytes = Buffer.from(payload, 'base64');
-  if (bytes.length !== size || payload.includes('-') || payload.includes('_')) {
-    throw new ApiError(400, BASE64_INVALID);
-  }
   if (maxBytes !== undefined && size > maxBytes) {
     throw new ApiError(400, `Decoded file is ${size} bytes; the limit is ${maxBytes} bytes`);
   }
-  return { bytes, mimeType };
+  const buffer = Buffer.allocUnsafe(Math.min(DECODE_PIECE, size));
+  const file = await open(path, 'wx');
+  let valid = true;
+  try {
+    for (let at = 0; at < payload.length && valid; at += (DECODE_PIECE / 3) * 4) {
+      const piece = payload.slice(at, at + (DECODE_PIECE / 3) * 4);
+      const decoded = buffer.write(piece, 'base64');
+      valid = decoded === (piece.length / 4) * 3 - (at + piece.length === payload.length ? padding : 0);
+      if (valid) {
+        await file.write(buffer, 0, decoded);
+      }
+    }
+  } catch (err) {
+    valid = false;
+    throw err;
+  } finally {
+    await file.close();
+    if (!valid) {
+      await rm(path, { force: true });
+    }
+  }
+  return valid ? size : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
