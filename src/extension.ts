@@ -11,7 +11,7 @@ import { registerLinkHealth } from './markdown/linkHealth';
 import { PendingLinks } from './markdown/pendingLinks';
 import { DocumentPublisher, showPublishConfirmation } from './markdown/publishDocument';
 import { readConfig, SECTION, type KieConfig } from './platform/config';
-import { ContextKeys, setContextKey } from './platform/contextKeys';
+import { ContextKeys, contextKeyValue, setContextKey } from './platform/contextKeys';
 import { KeyStore } from './platform/keyStore';
 import { RedactingLogger } from './platform/log';
 import { createTestingHandle } from './platform/testing';
@@ -88,7 +88,13 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     history,
     keys.onDidChange(trackKey),
     history.onDidChange(() => historyChanged.fire()),
-    history.onDidChange(() => void setContextKey(ContextKeys.hasUploaded, history.list().length > 0)),
+    history.onDidChange(() => {
+      // Once per change of the value, not per upload: setting a context key is a round trip to the workbench.
+      const hasUploaded = history.list().length > 0;
+      if (contextKeyValue(ContextKeys.hasUploaded) !== hasUploaded) {
+        void setContextKey(ContextKeys.hasUploaded, hasUploaded);
+      }
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(SECTION) || event.affectsConfiguration('http')) {
         config = readConfig();

@@ -28,6 +28,8 @@ export const DEFAULT_HISTORY_LIMIT = 200;
 const REMOVED_LIMIT = 1000;
 /** How long this window keeps re-applying its own changes, in case another window overwrote them. */
 const JOURNAL_MS = 10 * 60_000;
+/** The least time between the starts of two writes that nobody waits for. */
+const WRITE_INTERVAL_MS = 500;
 
 type Operation = { kind: 'add'; record: UploadRecord; at: number } | { kind: 'remove'; keys: string[]; at: number };
 
@@ -36,6 +38,8 @@ export interface HistoryOptions {
   logger?: Logger;
   /** When to check again that this window's changes survived other windows' writes. */
   reconcileDelaysMs?: readonly number[];
+  /** The least time between the starts of two writes nobody waits for (default 500 ms); `flush()` does not wait. */
+  writeIntervalMs?: number;
   /** How long to wait before each new attempt after a failed write; after the last, the next change writes again. */
   retryDelaysMs?: readonly number[];
   now?: () => number;
@@ -63,6 +67,8 @@ export interface HistoryOptions {
  */
 export class UploadHistory {
   private cache?: readonly UploadRecord[];
+  /** What `cache` was taken from: the stored value with the journal applied, the removals with it. */
+  private view?: StoredHistory;
   /** The stored value as last parsed, with the object the store returned: the same object is not parsed again. */
   private parsed?: { raw: unknown; value: StoredHistory };
   /** What this window wrote last: the store may hand back a copy of it, which then needs no parsing. */
@@ -70,9 +76,16 @@ export class UploadHistory {
   private readonly listeners = new Set<() => void>();
   private journal: Operation[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The reconcile checks waiting, by delay: whether changes came after each was set. */
+  private readonly reconciling = new Map<number, { again: boolean }>();
   /** Changes that no write has picked up yet. */
   private dirty = false;
+  /** Changes made so far, and how many of them the last successful write stored (see `flush`). */
+  private changes = 0;
+  private stored = 0;
   private writeTimer?: NodeJS.Timeout;
+  /** When the last write started (see `scheduleWrite`). */
+  private lastWriteAt = -Infinity;
   private writing?: Promise<void>;
   private failures = 0;
   private disposed = false;
@@ -94,7 +107,10 @@ export class UploadHistory {
 
   /** The records, newest first. */
   list(): readonly UploadRecord[] {
-    this.cache ??= this.wanted().records;
+    if (!this.cache) {
+      this.view = this.wanted();
+      this.cache = this.view.records;
+    }
     return this.cache;
   }
 
@@ -135,9 +151,10 @@ export class UploadHistory {
     this.journal = this.journal.filter((operation) => this.now() - operation.at < JOURNAL_MS);
     const stored = this.base();
     const wanted = apply(stored, this.journal, this.limit);
-    this.show(wanted.records);
+    this.show(wanted);
     if (!sameContent(stored, wanted)) {
       this.dirty = true;
+      this.changes++;
     }
     return this.flush();
   }
@@ -145,12 +162,15 @@ export class UploadHistory {
   /**
    * Writes the changes not stored yet, now; resolves once the store has them. Rejects with the
    * store's error when that write fails (it is logged, and tried again later all the same).
+   * Changes made after the call are not waited for: while a folder of uploads keeps adding, a
+   * flush would otherwise write again and again until the last of them.
    */
   async flush(): Promise<void> {
+    const wanted = this.changes;
     for (;;) {
       if (this.writing) {
         await this.writing;
-      } else if (this.dirty) {
+      } else if (this.dirty && this.stored < wanted) {
         await this.write();
       } else {
         return;
@@ -168,6 +188,7 @@ export class UploadHistory {
     this.disposed = true;
     this.timers.forEach((timer) => clearTimeout(timer));
     this.timers.clear();
+    this.reconciling.clear();
     this.writeTimer = undefined;
     this.listeners.clear();
     if (this.dirty && !this.writing) {
@@ -176,23 +197,59 @@ export class UploadHistory {
   }
 
   private change(operation: Operation): Promise<void> {
+    // This one change over the list as shown (the journal as a whole is applied again over the
+    // stored value by the write a moment later, which shows any difference): a batch of thousands
+    // of uploads costs a pass over the list each, not a pass over the journal each.
+    this.view = apply(this.view ?? this.wanted(), [operation], this.limit);
     this.journal.push(operation);
-    // Over the stored value as last read: the write re-reads it a moment later (and shows what changed).
-    this.cache = apply(this.parsed?.value ?? this.base(), this.journal, this.limit).records;
+    this.cache = this.view.records;
     this.fire();
     this.dirty = true;
+    this.changes++;
     this.failures = 0;
     this.scheduleWrite(0);
     for (const delay of this.options.reconcileDelaysMs ?? [1000, 5000]) {
-      this.after(delay, () => void this.reconcile().catch(() => undefined));
+      this.reconcileAfter(delay);
     }
     return Promise.resolve();
   }
 
-  /** A write after `delay` ms, unless one is already waiting or under way (that one takes the changes along). */
+  /**
+   * A check `delay` ms from now that this window's changes survived other windows' writes. One
+   * waits per delay at a time: changes made while it waits get another, `delay` after it ran, so
+   * the last change of a burst is checked as late as any single one, and a burst of thousands
+   * costs a few checks, not thousands.
+   */
+  private reconcileAfter(delay: number): void {
+    const waiting = this.reconciling.get(delay);
+    if (waiting) {
+      waiting.again = true;
+      return;
+    }
+    const entry = { again: false };
+    this.reconciling.set(delay, entry);
+    this.after(delay, () => {
+      this.reconciling.delete(delay);
+      if (entry.again) {
+        this.reconcileAfter(delay);
+      }
+      void this.reconcile().catch(() => undefined);
+    });
+  }
+
+  /**
+   * A write after `delay` ms, unless one is already waiting or under way (that one takes the
+   * changes along). Writes start at most every `writeIntervalMs`: each sends the extension's whole
+   * global state to the workbench, and a folder of thousands of uploads would otherwise keep one
+   * going all the time. `flush()` does not wait.
+   */
   private scheduleWrite(delay: number): void {
     if (this.writeTimer || this.writing) {
       return;
+    }
+    if (delay === 0) {
+      // Not a retry's back-off: the next write of a burst of changes.
+      delay = Math.max(0, this.lastWriteAt + (this.options.writeIntervalMs ?? WRITE_INTERVAL_MS) - this.now());
     }
     if (this.disposed) {
       // No more timers; a write that follows one under way still goes out, retries do not.
@@ -219,8 +276,10 @@ export class UploadHistory {
       this.writeTimer = undefined;
     }
     this.dirty = false;
+    const covering = this.changes;
+    this.lastWriteAt = this.now();
     const next = this.wanted();
-    this.show(next.records);
+    this.show(next);
     this.written = next;
     let stored: PromiseLike<void>;
     try {
@@ -237,6 +296,7 @@ export class UploadHistory {
       () => {
         this.writing = undefined;
         this.failures = 0;
+        this.stored = Math.max(this.stored, covering);
         if (this.dirty) {
           this.scheduleWrite(0);
         }
@@ -269,7 +329,7 @@ export class UploadHistory {
       this.unreadable = undefined;
     }
     const next = this.wanted();
-    this.show(next.records);
+    this.show(next);
     this.written = next;
     await this.store.set(next);
   }
@@ -332,9 +392,10 @@ export class UploadHistory {
   }
 
   /** Another window's write can change what this one lists: listeners hear of it. */
-  private show(records: readonly UploadRecord[]): void {
-    if (!sameRecords(this.cache, records)) {
-      this.cache = records;
+  private show(value: StoredHistory): void {
+    this.view = value;
+    if (!sameRecords(this.cache, value.records)) {
+      this.cache = value.records;
       this.fire();
     }
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { describeExpiry, dueWarnings, nextWarningDelay, warningKey } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
+import { HISTORY_THROTTLE_MS, throttle } from '../core/throttle';
 import { willBeRenewed } from '../core/keepAlive';
 import type { UploadRecord } from '../core/types';
 
@@ -31,7 +32,10 @@ export class ExpiryWarnings implements vscode.Disposable {
 
   constructor(private readonly deps: ExpiryWarningDeps) {
     this.now = deps.now ?? Date.now;
-    this.subscription = deps.history.onDidChange(() => this.check());
+    // A folder of uploads changes the history with every file: checked at most every 100 ms.
+    const checkSoon = throttle(() => this.check(), HISTORY_THROTTLE_MS);
+    const subscription = deps.history.onDidChange(checkSoon);
+    this.subscription = { dispose: () => (subscription.dispose(), checkSoon.dispose()) };
   }
 
   /** Warns about what is due now and schedules the next check. */

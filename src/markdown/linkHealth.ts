@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeExpiry, expiryState, nextLabelChange } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
+import { HISTORY_THROTTLE_MS, throttle } from '../core/throttle';
 import { replacementFor, scanLinkTargets, type LinkTarget } from '../core/markdownScan';
 import type { UploadRecord } from '../core/types';
 import { CommandIds } from '../commands/command';
@@ -43,8 +44,10 @@ export class LinkHealth implements vscode.Disposable, vscode.CodeActionProvider 
       vscode.workspace.onDidCloseTextDocument((document) => this.collection.delete(document.uri)),
       vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, this, { providedCodeActionKinds: LinkHealth.providedCodeActionKinds }),
     );
-    const subscription = deps.history.onDidChange(() => this.checkAll());
-    this.subscriptions.push({ dispose: () => subscription.dispose() });
+    // A folder of uploads changes the history with every file: the documents are read again at most every 100 ms.
+    const checkAllSoon = throttle(() => this.checkAll(), HISTORY_THROTTLE_MS);
+    const subscription = deps.history.onDidChange(checkAllSoon);
+    this.subscriptions.push({ dispose: () => (subscription.dispose(), checkAllSoon.dispose()) });
     this.checkAll();
   }
 

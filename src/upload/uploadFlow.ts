@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { copyToClipboard, reportClipboardFailure } from '../platform/clipboard';
 import type { UploadControls } from '../core/client';
 import { batchWorkers, mapConcurrent } from '../core/pool';
+import { throttle } from '../core/throttle';
 import type { UploadOutcome, UploadRecord } from '../core/types';
 import { formatBytes } from '../core/validation';
 import { askForApiKey } from '../platform/apiKeyPrompt';
@@ -15,6 +16,8 @@ import { sensitiveQuestion } from './uploadService';
 const MIN_NOTIFICATION_MS = 900;
 /** The extension host passes progress reports on at most every 100 ms (ExtHostProgress). */
 const REPORT_THROTTLE_MS = 150;
+/** How often the task reports progress at most. */
+const REPORT_INTERVAL_MS = 100;
 /** After the task ends: the workbench closes the notification once the end reaches it. */
 const CLOSE_MARGIN_MS = 50;
 
@@ -111,10 +114,15 @@ export class UploadFlow {
       batch.signal.addEventListener('abort', () => controller.abort());
       const sent = new Array<number>(jobs.length).fill(0);
       const total = jobs.reduce((sum, job) => sum + job.size, 0);
+      let bytes = 0;
       let done = 0;
       let reported = 0;
-      const update = () => {
-        const bytes = sent.reduce((sum, value) => sum + value, 0);
+      const setSent = (index: number, value: number) => {
+        bytes += value - sent[index];
+        sent[index] = value;
+      };
+      // At most every 100 ms (the extension host passes no more on), and the last state at the end.
+      const update = throttle(() => {
         const percent = total > 0 ? Math.min(100, (bytes / total) * 100) : (done / jobs.length) * 100;
         const message =
           jobs.length === 1
@@ -122,19 +130,19 @@ export class UploadFlow {
             : vscode.l10n.t('{0} of {1} files, {2} of {3}', done, jobs.length, formatBytes(bytes), formatBytes(total));
         progress.report({ message, increment: Math.max(0, percent - reported) });
         reported = Math.max(reported, percent);
-      };
+      }, REPORT_INTERVAL_MS);
       const running = mapConcurrent(jobs, batchWorkers(this.deps.getConfig().maxConcurrentUploads), async (job, index) => {
         const outcome = await job.start({
           signal: controller.signal,
           // The body is slightly larger than the file (multipart framing, base64): never count past the file.
-          onProgress: (bytes, bodyTotal) => {
-            sent[index] = Math.min(job.size, Math.round((bytes / Math.max(1, bodyTotal)) * job.size));
+          onProgress: (bodyBytes, bodyTotal) => {
+            setSent(index, Math.min(job.size, Math.round((bodyBytes / Math.max(1, bodyTotal)) * job.size)));
             update();
           },
         });
         done++;
         batch.setRemaining(jobs.length - done);
-        sent[index] = job.size;
+        setSent(index, job.size);
         update();
         return outcome;
       });
@@ -143,6 +151,7 @@ export class UploadFlow {
       } catch {
         /* settled through `outcomes` below */
       } finally {
+        update.flush();
         cancel.dispose();
         batch.end();
         settle(running);

@@ -1,5 +1,9 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/command';
+import { throttle } from '../core/throttle';
+
+/** How often the count of a running batch is redrawn at most (each redraw is a message to the workbench). */
+const STATUS_THROTTLE_MS = 100;
 
 export type TransferKind = 'upload' | 'download';
 
@@ -10,6 +14,7 @@ export type TransferKind = 'upload' | 'download';
 export class UploadStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('kieUpload.status', vscode.StatusBarAlignment.Left, 10);
   private readonly batches = new Map<AbortController, { count: number; kind: TransferKind }>();
+  private readonly renderSoon = throttle(() => this.render(), STATUS_THROTTLE_MS);
 
   constructor() {
     this.item.name = vscode.l10n.t('Kie Uploads in Progress');
@@ -26,7 +31,8 @@ export class UploadStatus implements vscode.Disposable {
       setRemaining: (remaining) => {
         if (this.batches.has(controller)) {
           this.batches.set(controller, { count: remaining, kind });
-          this.render();
+          // A folder of thousands counts down with every file: the status bar follows every 100 ms.
+          this.renderSoon();
         }
       },
       end: () => {
@@ -60,6 +66,7 @@ export class UploadStatus implements vscode.Disposable {
 
   dispose(): void {
     this.cancelAll();
+    this.renderSoon.dispose();
     this.item.dispose();
   }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { describeExpiry, expiryState, nextLabelChange, type ExpiryState } from '../core/expiry';
 import type { UploadHistory } from '../core/history';
+import { HISTORY_THROTTLE_MS, throttle } from '../core/throttle';
 import type { UploadRecord } from '../core/types';
 import { formatBytes } from '../core/validation';
 
@@ -47,7 +48,10 @@ export class RecentUploadsProvider implements vscode.TreeDataProvider<RecentUplo
     private readonly history: UploadHistory,
     private readonly now: () => number = Date.now,
   ) {
-    this.subscription = history.onDidChange(() => this.refresh());
+    // A folder of uploads changes the history with every file: the view redraws at most every 100 ms.
+    const refreshSoon = throttle(() => this.refresh(), HISTORY_THROTTLE_MS);
+    const subscription = history.onDidChange(refreshSoon);
+    this.subscription = { dispose: () => (subscription.dispose(), refreshSoon.dispose()) };
     this.schedule();
   }
 

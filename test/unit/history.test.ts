@@ -139,7 +139,7 @@ describe('UploadHistory writes in the background', () => {
 
   it('changes made while a write is under way go out together in the next one', async () => {
     const store = gatedStore();
-    const history = new UploadHistory(store, { reconcileDelaysMs: [] });
+    const history = new UploadHistory(store, { reconcileDelaysMs: [], writeIntervalMs: 0 });
     await history.add(record('first.png', 0));
     await tick();
     assert.equal(store.writes, 1);
@@ -154,6 +154,33 @@ describe('UploadHistory writes in the background', () => {
     store.open();
     await history.flush();
     assert.equal(new UploadHistory(store).list().length, 21);
+    history.dispose();
+  });
+
+  it('a burst of changes starts a write at most every writeIntervalMs, and flush() does not wait for it', async () => {
+    const store = gatedStore();
+    const history = new UploadHistory(store, { reconcileDelaysMs: [], writeIntervalMs: 200 });
+    const started = Date.now();
+    await history.add(record('first.png', 0));
+    await tick();
+    assert.equal(store.writes, 1, 'the first change of a quiet history is written at once');
+    store.open();
+    for (let i = 1; i <= 10; i++) {
+      await history.add(record(`f${i}.png`, i));
+      await tick();
+      store.open();
+    }
+    assert.equal(store.writes, 1, 'the changes that followed wait for the interval');
+    await new Promise((resolve) => setTimeout(resolve, 250 - (Date.now() - started)));
+    assert.equal(store.writes, 2, 'and then go out together');
+    store.open();
+    await history.add(record('last.png', 11));
+    const flushing = history.flush();
+    await tick();
+    assert.equal(store.writes, 3, 'flush() writes at once');
+    store.open();
+    await flushing;
+    assert.equal(new UploadHistory(store).list().length, 12);
     history.dispose();
   });
 
