@@ -5,7 +5,7 @@ import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSourc
 import { downloadFile } from './downloadFile';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError } from './errors';
-import { readableFileSize } from './fileStat';
+import { readableFileSize, readSmallFile } from './fileStat';
 import { readEnvelope, translateError } from './httpErrors';
 import { mimeTypeFor } from './mime';
 import { Gate, type Turn } from './pool';
@@ -49,10 +49,12 @@ export interface UploadControls {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /**
-   * Runs in the upload's turn, before anything is read or sent (the sensitive-file guard): a
-   * rejection ends the upload with that error, and the batch's order is kept whatever it costs.
+   * Runs in the upload's turn, before anything is sent (the sensitive-file guard): a rejection
+   * ends the upload with that error, and the batch's order is kept whatever it costs. `whole` is
+   * the file's content when the client has read it already (a small file): then that is what is
+   * judged, and what is sent.
    */
-  check?: () => Promise<void>;
+  check?: (whole?: Uint8Array) => Promise<void>;
 }
 
 
@@ -85,15 +87,18 @@ export class KieClient {
   }
 
   private async uploadFileInTurn(turn: Turn, path: string, options: UploadOptions, controls: UploadControls, source: string): Promise<UploadRecord> {
-    await controls.check?.();
+    // A small file is read whole before its request may go: the guard judges those very bytes,
+    // and the request reads nothing from disk while it holds one of the places in flight.
+    const whole = await readSmallFile(path);
+    await controls.check?.(whole);
     const uploadPath = this.uploadPathFor(options);
     const fileName = sanitizeFileName(options.fileName ?? basename(path));
     const method = options.method ?? 'stream';
-    const size = await readableFileSize(path, fileName);
+    const size = whole ? whole.byteLength : await readableFileSize(path, fileName);
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(fileSource(path, size), { fileName, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(whole ? memorySource(whole) : fileSource(path, size), { fileName, uploadPath, method, source }, controls, turn);
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */

@@ -44,7 +44,9 @@ export class UploadService implements vscode.Disposable {
     options = this.named(options);
     return this.settle(String(uri), options, async () => {
       if (uri.scheme === 'file') {
-        const check = () => this.guard(String(uri), basename(uri), options, (engine, globs) => engine.inspectFile(uri.fsPath, globs));
+        // A small file arrives read already: the guard judges those bytes instead of reading the file again.
+        const check = (whole?: Uint8Array) =>
+          this.guard(String(uri), basename(uri), options, (engine, globs) => (whole ? engine.findSensitive(uri.fsPath, whole, globs) : engine.inspectFile(uri.fsPath, globs)));
         return (await this.getClient()).uploadFile(uri.fsPath, options, { ...controls, check }, uri.toString());
       }
       // Remote and virtual file systems: read through VS Code, which only works for small files.
