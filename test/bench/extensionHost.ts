@@ -92,12 +92,31 @@ export interface HistoryFigures {
   addAtDefaultLimitDurableMs: number;
 }
 
+export interface ManyFilesFigures {
+  files: number;
+  bytesPerFile: number;
+  /** kieUpload.uploadFiles(folder, [folder]) as the Explorer calls it, one per round, ms. */
+  extensionMs: number[];
+  /** Plain fetch of the same files from this host, 4 at a time, one per round, ms. */
+  fetchMs: number[];
+  /** The extension's outcomes of each round: how many had a link, and the first failure. */
+  extensionOk: number[];
+  fetchOk: number[];
+  firstFailure?: string;
+  /** Peak RSS of this extension host during the extension's uploads, above the RSS before them, bytes (worst round). */
+  peakGrowth: number;
+  fetchPeakGrowth: number;
+  /** Where the profiles of the rounds went (KIE_BENCH_PROFILE, with -1, -2… before .cpuprofile). */
+  profile?: string;
+}
+
 export interface ExtensionHostResult {
   ok: boolean;
   error?: string;
   activation?: ActivationFigures;
   markdownActivation?: MarkdownActivationFigures;
   history?: HistoryFigures;
+  manyFiles?: ManyFilesFigures;
 }
 
 type TestApi = KieUploadApi & { testing: TestingHandle };
@@ -202,6 +221,108 @@ async function measureActivation(): Promise<ActivationFigures> {
     firstUploadOk: !!outcome?.record,
     firstUploadError: outcome?.error?.message,
   };
+}
+
+/**
+ * P9: a folder of `count` files of 1 KiB, uploaded as the Explorer does it, against the same files
+ * sent with plain fetch from this host, 4 at a time, to the same emulator (run.ts makes it answer
+ * after 5 ms). Rounds alternate who goes first. RSS is sampled every 5 ms.
+ */
+async function measureManyFiles(count: number, rounds: number): Promise<ManyFilesFigures> {
+  const { api, url, key, folder } = await connectedApi();
+  const dir = vscode.Uri.joinPath(folder.uri, `many-${count}`);
+  await fs.mkdir(dir.fsPath, { recursive: true });
+  const names = Array.from({ length: count }, (_, i) => `file-${String(i).padStart(5, '0')}.txt`);
+  const block = Buffer.alloc(BYTES_PER_FILE, 'kie many files bench\n');
+  await mapLimit(names, 32, (name, i) => fs.writeFile(join(dir.fsPath, name), Buffer.concat([Buffer.from(`${i}\n`), block]).subarray(0, BYTES_PER_FILE)));
+  // The engine loads on the first upload: not part of what is measured.
+  await api.uploadFiles([vscode.Uri.joinPath(folder.uri, 'notes.md')]);
+  const figures: ManyFilesFigures = { files: count, bytesPerFile: BYTES_PER_FILE, extensionMs: [], fetchMs: [], extensionOk: [], fetchOk: [], peakGrowth: 0, fetchPeakGrowth: 0 };
+  const extensionRound = async (profile: string | undefined) => {
+    const profiler = profile ? await startProfiler() : undefined;
+    const watch = watchRss();
+    const start = performance.now();
+    const outcomes = (await vscode.commands.executeCommand('kieUpload.uploadFiles', dir, [dir])) as Array<{ record?: unknown; error?: { message: string } }>;
+    figures.extensionMs.push(performance.now() - start);
+    figures.peakGrowth = Math.max(figures.peakGrowth, watch.stop());
+    await profiler?.stop(profile as string);
+    figures.extensionOk.push(outcomes.filter((outcome) => outcome.record).length);
+    figures.firstFailure ??= outcomes.find((outcome) => outcome.error)?.error?.message;
+  };
+  const fetchRound = async () => {
+    const watch = watchRss();
+    const start = performance.now();
+    const ok = await mapLimit(names, 4, async (name) => {
+      const form = new FormData();
+      form.append('file', new Blob([await fs.readFile(join(dir.fsPath, name))]), name);
+      form.append('uploadPath', 'bench/p9-fetch');
+      form.append('fileName', name);
+      const response = await fetch(`${url}/api/file-stream-upload`, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: form });
+      const body = (await response.json()) as { success?: boolean; code?: number };
+      return response.ok && (body.success === true || body.code === 200);
+    });
+    figures.fetchMs.push(performance.now() - start);
+    figures.fetchPeakGrowth = Math.max(figures.fetchPeakGrowth, watch.stop());
+    figures.fetchOk.push(ok.filter(Boolean).length);
+  };
+  for (let round = 0; round < rounds; round++) {
+    const profile = process.env.KIE_BENCH_PROFILE ? `${process.env.KIE_BENCH_PROFILE.replace(/\.cpuprofile$/, '')}-${round + 1}.cpuprofile` : undefined;
+    if (round % 2) {
+      await fetchRound();
+      await extensionRound(profile);
+    } else {
+      await extensionRound(profile);
+      await fetchRound();
+    }
+  }
+  figures.profile = process.env.KIE_BENCH_PROFILE;
+  return figures;
+}
+
+const BYTES_PER_FILE = 1024;
+
+/** The extension, active, pointed at the bench's emulator with its key, links not copied anywhere. */
+async function connectedApi(): Promise<{ api: TestApi; url: string; key: string; folder: vscode.WorkspaceFolder }> {
+  const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+  const url = process.env.KIE_BENCH_EMULATOR_URL;
+  const key = process.env.KIE_BENCH_API_KEY;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!extension || !url || !key || !folder) {
+    throw new Error('the bench needs the extension, KIE_BENCH_EMULATOR_URL, KIE_BENCH_API_KEY and a workspace folder');
+  }
+  const api = await extension.activate();
+  const config = vscode.workspace.getConfiguration('kieUpload');
+  await config.update('baseUrl', url, vscode.ConfigurationTarget.Global);
+  await config.update('afterUpload', 'none', vscode.ConfigurationTarget.Global);
+  await vscode.commands.executeCommand('kieUpload.setApiKey', key);
+  return { api, url, key, folder };
+}
+
+/** Peak RSS above the RSS at the start, sampled every 5 ms until stop(). */
+function watchRss(): { stop(): number } {
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage.rss()) - before;
+    },
+  };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index], index);
+      }
+    }),
+  );
+  return results;
 }
 
 /** A CPU profile of activation, for looking into where its time goes (KIE_BENCH_PROFILE=<file>). */
@@ -386,6 +507,8 @@ export async function run(): Promise<void> {
   try {
     if (process.env.KIE_BENCH_ACTIVATION === 'markdown') {
       result.markdownActivation = await measureMarkdownActivation();
+    } else if (process.env.KIE_BENCH_MANY_FILES) {
+      result.manyFiles = await measureManyFiles(Number(process.env.KIE_BENCH_MANY_FILES), Number(process.env.KIE_BENCH_MANY_ROUNDS ?? 3));
     } else {
       result.activation = await measureActivation();
       result.history = await measureHistory();

@@ -17,7 +17,7 @@ import { explainHarnessError, runTestsInCodeServer } from '../runner/codeServer'
 import { ensureTestEditor } from '../runner/setupEditor';
 import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
 import { loadBundleMap, nameModules, packageOf, type BundleMap, type NamedModule } from './bundleMap';
-import type { ExtensionHostResult, MarkdownActivationFigures } from './extensionHost';
+import type { ExtensionHostResult, ManyFilesFigures, MarkdownActivationFigures } from './extensionHost';
 import { EmulatorProcess, runCurl, runWorker, type CurlResult } from './processes';
 import { largeMarkdownDocument } from './markdownDocument';
 import { GiB, KiB, MiB } from './proc';
@@ -30,7 +30,7 @@ const RESULTS = join(PROJECT_ROOT, 'test/bench/results.md');
 const DEFAULT_CONCURRENCY = defaultSetting('kieUpload.maxConcurrentUploads', 4);
 const HEAVY = ['undici', 'mime-db', 'mime-types', 'form-data-encoder'];
 /** Every case `npm run bench` runs; only a run of all of them rewrites results.md. */
-const ALL_CASES = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'];
+const ALL_CASES = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9'];
 const MARKDOWN_IT_VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/markdown-it/package.json'), 'utf8')) as { version: string }).version;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -648,6 +648,68 @@ async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): P
   return { rows, notes };
 }
 
+// ---------------------------------------------------------------------------------------------
+// P9: a folder of 2,000 × 1 KiB through the Explorer command, beside plain fetch from the same host
+
+const MANY_FILES = 2_000;
+const MANY_ROUNDS = 3;
+const MANY_LATENCY_MS = 5;
+
+async function p9(emulator: EmulatorProcess): Promise<Section> {
+  await ensureTestEditor();
+  await emulator.command('latency', { ms: MANY_LATENCY_MS });
+  let run: { result?: ExtensionHostResult; failure?: string };
+  try {
+    run = await hostRun(emulator, {
+      KIE_BENCH_MANY_FILES: String(MANY_FILES),
+      KIE_BENCH_MANY_ROUNDS: String(MANY_ROUNDS),
+      ...(process.env.KIE_BENCH_P9_PROFILE ? { KIE_BENCH_PROFILE: process.env.KIE_BENCH_P9_PROFILE } : {}),
+    });
+  } finally {
+    await emulator.command('latency', { ms: 0 });
+    await emulator.command('clear');
+  }
+  return p9Section(run.result?.manyFiles, run.failure);
+}
+
+function p9Section(figures: ManyFilesFigures | undefined, failure: string | undefined): Section {
+  if (!figures) {
+    return {
+      rows: [{ id: 'P9', what: `a folder of ${MANY_FILES.toLocaleString('en')} × 1 KiB through the Explorer command`, measured: 'not measured', comparedWith: '—', figure: 'n/a', target: '≤ 1.5× plain fetch, ≤ 100 MiB', verdict: 'error' }],
+      notes: [`P9: the extension-host run failed: ${failure ?? 'no result'}`],
+    };
+  }
+  const ratios = figures.extensionMs.map((extension, i) => extension / figures.fetchMs[i]);
+  const speedRatio = median(ratios);
+  const complete = figures.extensionOk.every((ok) => ok === figures.files) && figures.fetchOk.every((ok) => ok === figures.files);
+  const filesPerSecond = figures.files / (median(figures.extensionMs) / 1000);
+  return {
+    rows: [
+      {
+        id: 'P9',
+        what: `a folder of ${figures.files.toLocaleString('en')} × 1 KiB through the Explorer command (kieUpload.uploadFiles(folder, [folder])), server answering after ${MANY_LATENCY_MS} ms`,
+        measured: `${ms(median(figures.extensionMs))} (${filesPerSecond.toFixed(0)} files/s; rounds ${figures.extensionMs.map((value) => ms(value)).join(', ')})`,
+        comparedWith: `plain fetch of the same files from the same extension host, 4 at a time: ${ms(median(figures.fetchMs))} (rounds ${figures.fetchMs.map((value) => ms(value)).join(', ')})`,
+        figure: `${ratio(speedRatio)} fetch`,
+        target: '≤ 1.5× plain fetch',
+        verdict: complete ? verdict(speedRatio <= 1.5) : 'fail',
+      },
+      {
+        id: 'P9',
+        what: 'the same: peak extension-host memory growth',
+        measured: `+${bytes(figures.peakGrowth)} (worst of ${figures.extensionMs.length})`,
+        comparedWith: `plain fetch: +${bytes(figures.fetchPeakGrowth)}`,
+        figure: `+${bytes(figures.peakGrowth)}`,
+        target: '≤ 100 MiB',
+        verdict: complete ? verdict(figures.peakGrowth <= 100 * MiB) : 'fail',
+      },
+    ],
+    notes: [
+      `P9: one extension host (code-server's), a folder of ${figures.files.toLocaleString('en')} files of ${figures.bytesPerFile} bytes in its workspace, the emulator answering every API call after ${MANY_LATENCY_MS} ms. ${figures.extensionMs.length} rounds, taking turns at going first: the extension's folder upload as the Explorer's Upload to Kie calls it without the confirmation (kieUpload.uploadFiles(folder, [folder]): files.exclude, sizes, the sensitive-file guard, ${DEFAULT_CONCURRENCY} requests at a time, progress, status bar, history, log), then plain fetch of the same files (readFile, FormData, POST to /api/file-stream-upload, 4 at a time). The figure is the median of the rounds' ratios. Files with a link per round: extension ${figures.extensionOk.join(', ')}, fetch ${figures.fetchOk.join(', ')}${figures.firstFailure ? ` (first failure: ${figures.firstFailure})` : ''}. Memory: the host's RSS sampled every 5 ms, the peak above the RSS before the round.${failure ? ` The run reported: ${failure}` : ''}`,
+    ],
+  };
+}
+
 /** P4 as a user meets it: a new window, a Markdown file opened, the extension activates (onLanguage:markdown). */
 function markdownActivationRow(figures: MarkdownActivationFigures | undefined): Row {
   const what = 'activation by opening a Markdown file (onLanguage:markdown)';
@@ -724,6 +786,7 @@ async function main(): Promise<number> {
     [['P7'], 'P7 link scan of a 1 MiB Markdown document', () => p7()],
     [['P8'], 'P8 the sensitive-file guard on a 1 GiB stream upload', () => p8(need().emulator, need().files)],
     [['P4', 'P5'], 'P4/P5 in the extension host', () => editorCases(need().emulator, bundle)],
+    [['P9'], 'P9 a folder of 2,000 small files through the editor', () => p9(need().emulator)],
   ];
   try {
     for (const [ids, title, section] of sections) {
