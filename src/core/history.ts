@@ -279,6 +279,7 @@ export class UploadHistory {
     const covering = this.changes;
     this.lastWriteAt = this.now();
     const next = this.wanted();
+    this.compactJournal(next);
     this.show(next);
     this.written = next;
     let stored: PromiseLike<void>;
@@ -332,6 +333,17 @@ export class UploadHistory {
     this.show(next);
     this.written = next;
     await this.store.set(next);
+  }
+
+  /**
+   * Forgets the additions that no longer show in `value` (past the limit, replaced, removed):
+   * applied again, they could only come back when newer entries go, and after a folder of
+   * thousands of uploads every write would replay them all. What shows stays in the journal, so
+   * another window's write cannot drop it for good.
+   */
+  private compactJournal(value: StoredHistory): void {
+    const shown = new Set(value.records.map((record) => record.id));
+    this.journal = this.journal.filter((operation) => operation.kind !== 'add' || shown.has(operation.record.id));
   }
 
   /** The latest stored value with this window's recent changes applied. */

@@ -52,6 +52,20 @@ describe('UploadHistory', () => {
     assert.deepEqual(history.list().map((r) => r.fileName), ['f4.png', 'f3.png', 'f2.png']);
   });
 
+  it('removing entries does not bring back those the limit dropped, however many were added', async () => {
+    const store = sharedStore();
+    const history = new UploadHistory(store, { limit: 3, reconcileDelaysMs: [] });
+    for (let i = 0; i < 1000; i++) {
+      await history.add(record(`f${i}.png`, i));
+    }
+    await history.flush();
+    await history.remove(history.list().slice(0, 2).map((entry) => entry.id));
+    await history.flush();
+    assert.deepEqual(history.list().map((r) => r.fileName), ['f997.png']);
+    assert.deepEqual(new UploadHistory(store).list().map((r) => r.fileName), ['f997.png'], 'as stored');
+    history.dispose();
+  });
+
   it('skips corrupted entries instead of failing, and keeps the good ones', () => {
     const store = sharedStore([record('ok.png', 1), null, 'text', { id: 'x' }, { ...record('bad-date.png', 2), expiresAt: 'never' }, { ...record('js.png', 3), url: 'javascript:alert(1)' }]);
     const warnings: string[] = [];
