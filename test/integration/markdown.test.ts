@@ -193,7 +193,8 @@ describe('Markdown', () => {
       const { testing } = await api();
       const settledBefore = testing.settledDropsAndPastes.length;
       const editor = await freshMarkdown();
-      const png = await fs.readFile(workspaceFile('diagram.png').fsPath);
+      // Bytes with no live link yet (diagram.png itself has one: a paste of it would reuse that link).
+      const png = Buffer.concat([await fs.readFile(workspaceFile('diagram.png').fsPath), Buffer.from('pasted')]);
       const transfer = new vscode.DataTransfer();
       transfer.set('image/png', new FileItem('image.png', png));
       const [edit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], transfer, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
