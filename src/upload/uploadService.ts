@@ -45,7 +45,7 @@ export class UploadService implements vscode.Disposable {
   }
 
   async uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
-    const live = options?.reuseLiveLink === true ? await this.liveCopyOfFile(uri) : undefined;
+    const live = options?.reuseLiveLink === true ? await this.liveCopyOfFile(uri, options) : undefined;
     if (live) {
       return this.reused(String(uri), live);
     }
@@ -99,7 +99,10 @@ export class UploadService implements vscode.Disposable {
   }
 
   async uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
-    const live = options?.reuseLiveLink === true && data instanceof Uint8Array ? await this.liveCopy(data.byteLength, async (engine) => engine.sha256OfBytes(data)) : undefined;
+    const live =
+      options?.reuseLiveLink === true && data instanceof Uint8Array && !(await this.heldBack(options, (engine, globs) => engine.findSensitive(String(fileName), data, globs)))
+        ? await this.liveCopy(data.byteLength, async (engine) => engine.sha256OfBytes(data))
+        : undefined;
     if (live) {
       return this.reused('data', live);
     }
@@ -169,8 +172,10 @@ export class UploadService implements vscode.Disposable {
    * An upload in the history of the same bytes whose link stays alive past the expiry warning, for
    * a local file up to 64 MiB. The file is read (hashed) only when some such upload has its size.
    */
-  async liveCopyOfFile(uri: vscode.Uri): Promise<UploadRecord | undefined> {
-    if (uri.scheme !== 'file') {
+  async liveCopyOfFile(uri: vscode.Uri, options: Pick<UploadOptions, 'allowSensitive'> = {}): Promise<UploadRecord | undefined> {
+    // A file the sensitive-file guard holds back is never offered a link either: its upload goes
+    // the usual way, where the guard refuses it (or asks the person who chose it).
+    if (uri.scheme !== 'file' || (await this.heldBack(options, (engine, globs) => engine.inspectFile(uri.fsPath, globs)))) {
       return undefined;
     }
     let size: number;
@@ -242,6 +247,21 @@ export class UploadService implements vscode.Disposable {
     const found = await inspect(engine, this.deps.getConfig().sensitiveFiles);
     if (found) {
       throw new UploadError('sensitive', sensitiveMessage(engine.describeSensitive(name, found)));
+    }
+  }
+
+  /** Whether the sensitive-file guard would refuse this upload (without saying so: the upload itself will). */
+  private async heldBack(
+    options: Pick<UploadOptions, 'allowSensitive'>,
+    inspect: (engine: Engine, globs: readonly string[]) => SensitiveFinding | undefined | Promise<SensitiveFinding | undefined>,
+  ): Promise<boolean> {
+    if (options.allowSensitive === true) {
+      return false;
+    }
+    try {
+      return (await inspect(await loadEngine(), this.deps.getConfig().sensitiveFiles)) !== undefined;
+    } catch {
+      return true; // Not known to be safe: no reuse, and the upload's own guard decides.
     }
   }
 
