@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { ReuseQuestion } from '../../src/upload/reuseLinks';
 import type { Emulator } from '../emulator/server';
-import { api, cleanUp, TEST_KEY, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, TEST_KEY, uploadAgain, useEmulator, workspaceFile } from './helpers';
 
 async function sha256Of(uri: vscode.Uri): Promise<string> {
   return createHash('sha256').update(await vscode.workspace.fs.readFile(uri)).digest('hex');
@@ -17,7 +17,7 @@ describe('verified links and reused uploads', () => {
     emulator = await useEmulator();
   });
   afterEach(async () => {
-    (await api()).testing.answerReuse = undefined;
+    (await api()).testing.answerReuse = uploadAgain;
   });
   after(() => cleanUp(emulator));
 
@@ -94,6 +94,34 @@ describe('verified links and reused uploads', () => {
     const [fresh] = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFromExplorer', file);
     assert.ok(fresh.record && fresh.record.id !== first.record.id);
     assert.equal(emulator.stats.requests, before + 1);
+  });
+
+  it('a file the sensitive-file guard holds back is never offered its live link', async () => {
+    const extension = await api();
+    const file = workspaceFile('reuse-guard/.env');
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('API_TOKEN=not-for-a-public-link\n'));
+    const window = vscode.window as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
+    const original = window.showWarningMessage;
+    try {
+      // Someone sent it on purpose once: its bytes have a live link now.
+      const [first] = await extension.uploadFiles([file], { allowSensitive: true });
+      assert.ok(first.record, first.error?.message);
+      const questions: ReuseQuestion[] = [];
+      extension.testing.answerReuse = async (question) => (questions.push(question), 'reuse');
+      const warnings: unknown[][] = [];
+      window.showWarningMessage = (...args: unknown[]) => (warnings.push(args), Promise.resolve(undefined));
+      const before = emulator.stats.requests;
+      const [chosen] = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFromExplorer', file, [file]);
+      assert.deepEqual(questions, [], 'no Reuse Link offer');
+      assert.match(String(warnings[0]?.[0]), /^\.env looks like it holds .* Upload it to a public link\?$/, 'the guard asks instead');
+      assert.equal(chosen.error?.code, 'sensitive');
+      const [automated] = await extension.uploadFiles([file], { reuseLiveLink: true });
+      assert.equal(automated.error?.code, 'sensitive', 'the API hands out no link to it either');
+      assert.equal(emulator.stats.requests, before, 'nothing was sent');
+    } finally {
+      window.showWarningMessage = original;
+      await vscode.workspace.fs.delete(workspaceFile('reuse-guard'), { recursive: true });
+    }
   });
 
   it('a paste of bytes with a live link inserts that link without sending them', async () => {
