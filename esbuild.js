@@ -2,7 +2,9 @@
 // minified without source maps for production, with them for development, in two files:
 //   dist/extension.js  what activation loads: commands, views, Markdown providers;
 //   dist/engine.js     the upload engine (src/core/engine.ts: undici, the MIME tables, the
-//                      multipart encoder), which the extension requires on its first upload.
+//                      multipart encoder), which the extension requires on its first upload;
+//   dist/images.js     the image codecs (src/core/images/optimize/index.ts, jSquash), required
+//                      only when an image is optimised, with their .wasm files copied beside it.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -39,17 +41,56 @@ const engineOnDemand = {
   },
 };
 
+/** The same for the image codecs: `import('./index')` in beforeSend.ts becomes `require('./images.js')`. */
+const imagesOnDemand = {
+  name: 'images-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/index$/ }, (args) =>
+      /images[\\/]optimize[\\/]beforeSend\.ts$/.test(args.importer) ? { path: 'images', namespace: 'images-on-demand' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'images-on-demand' }, () => ({ contents: "module.exports = require('./images.js');", loader: 'js' }));
+    build.onResolve({ filter: /^\.\/images\.js$/, namespace: 'images-on-demand' }, () => ({ path: './images.js', external: true }));
+  },
+};
+
+/** Copies the codecs' .wasm files into dist/, beside images.js, which reads them from there. */
+const copyWasm = {
+  name: 'copy-wasm',
+  setup(build) {
+    build.onEnd(() => {
+      const fs = require('fs');
+      const path = require('path');
+      const files = {
+        'mozjpeg_dec.wasm': '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
+        'mozjpeg_enc.wasm': '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
+        'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
+        'webp_enc.wasm': '@jsquash/webp/codec/enc/webp_enc.wasm',
+        'squoosh_png_bg.wasm': '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
+        'squoosh_resize_bg.wasm': '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm',
+        'squoosh_oxipng_bg.wasm': '@jsquash/oxipng/codec/pkg/squoosh_oxipng_bg.wasm',
+      };
+      fs.mkdirSync('dist', { recursive: true });
+      for (const [name, from] of Object.entries(files)) {
+        fs.copyFileSync(path.join('node_modules', from), path.join('dist', name));
+      }
+    });
+  },
+};
+
 /** The bundles' options; the benchmark rebuilds the same bundles with source maps to name modules. */
 function bundleOptions(forProduction) {
   return {
-    entryPoints: { extension: 'src/extension.ts', engine: 'src/core/engine.ts' },
+    entryPoints: { extension: 'src/extension.ts', engine: 'src/core/engine.ts', images: 'src/core/images/optimize/index.ts' },
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
     outdir: 'dist',
     external: ['vscode'],
-    plugins: [engineOnDemand],
+    // The codecs' ES module glue resolves paths against import.meta.url, which CommonJS lacks.
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: "var __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+    plugins: [engineOnDemand, imagesOnDemand, copyWasm],
     minify: forProduction,
     sourcemap: !forProduction,
     sourcesContent: false,

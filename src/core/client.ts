@@ -8,6 +8,7 @@ import { UploadError, cancelledError } from './errors';
 import { readableFileSize, readSmallFile } from './fileStat';
 import { readEnvelope, translateError } from './httpErrors';
 import { mimeTypeFor } from './mime';
+import { optimizeBeforeSend } from './images/optimize/beforeSend';
 import { Gate, type Turn } from './pool';
 import { normalizeUploadResponse } from './response';
 import { defaultRetryPolicy, withRetries, type RetryPolicy, type Sleep } from './retry';
@@ -37,6 +38,8 @@ export interface ClientSettings {
    * benchmark turns it off to measure what it costs.
    */
   hashUploads?: boolean;
+  /** kieUpload.images.optimize, as the user wrote it (checked on each image upload). */
+  imageOptimize?: unknown;
 }
 
 /** What the client needs from its host (the editor, or a test). */
@@ -101,6 +104,10 @@ export class KieClient {
     const uploadPath = this.uploadPathFor(options);
     const fileName = sanitizeFileName(options.fileName ?? basename(path));
     const method = options.method ?? 'stream';
+    const prepared = await optimizeBeforeSend({ path, data: whole }, fileName, this.settings.imageOptimize, this.logger);
+    if (prepared) {
+      return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn);
+    }
     const size = whole ? whole.byteLength : await readableFileSize(path, fileName);
     if (method === 'base64') {
       checkBase64Size(size, fileName);
@@ -121,10 +128,28 @@ export class KieClient {
     if (!(data instanceof Uint8Array) || data.byteLength === 0) {
       throw new UploadError('invalid-input', l10n.t('{0} is empty: there is nothing to upload.', name));
     }
+    const prepared = await optimizeBeforeSend({ data }, name, this.settings.imageOptimize, this.logger);
+    if (prepared) {
+      return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn);
+    }
     if (method === 'base64') {
       checkBase64Size(data.byteLength, name);
     }
     return this.sendBytes(memorySource(data, this.hashing), { fileName: name, uploadPath, method, source }, controls, turn);
+  }
+
+  /** Sends an image as `kieUpload.images.optimize` prepared it; the record carries its note. */
+  private async sendPrepared(
+    prepared: { data: Uint8Array; fileName: string; note?: string },
+    target: { uploadPath: string; method: Exclude<UploadMethod, 'url'>; source: string },
+    controls: UploadControls,
+    turn: Turn,
+  ): Promise<UploadRecord> {
+    if (target.method === 'base64') {
+      checkBase64Size(prepared.data.byteLength, prepared.fileName);
+    }
+    const record = await this.sendBytes(memorySource(prepared.data, this.hashing), { ...target, fileName: prepared.fileName }, controls, turn);
+    return prepared.note ? { ...record, notes: [...(record.notes ?? []), prepared.note] } : record;
   }
 
   /** Asks the service to fetch a public http(s) URL itself; this side never downloads it. */

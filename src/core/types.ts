@@ -44,6 +44,8 @@ export interface UploadRecord {
   sha256?: string;
   /** ISO 8601: the link is renewed (re-uploaded with the same bytes) until this date. */
   keepAliveUntil?: string;
+  /** What was done to the file before sending (e.g. "1.9 MB → 310 KB, 1920 px wide, WebP"). */
+  notes?: string[];
 }
 
 /** Per-call choices; everything else comes from the settings. */

@@ -22,6 +22,8 @@ export interface KieConfig {
   readonly sensitiveFiles: readonly string[];
   /** `kieUpload.keepAlive.renewHoursBefore`: a kept-alive link is renewed when fewer hours than this remain. */
   readonly keepAliveRenewHoursBefore: number;
+  /** `kieUpload.images.optimize` as written in the user's settings (checked when an image is uploaded). */
+  readonly imageOptimize: unknown;
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -41,6 +43,7 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     preferUploadOnDropAndPaste: userLevel(config, 'dropAndPaste.preferUpload') === true,
     sensitiveFiles: stringList(userLevel(config, 'sensitiveFiles')),
     keepAliveRenewHoursBefore: numberIn(userLevel(config, 'keepAlive.renewHoursBefore'), 12, 1, 71),
+    imageOptimize: userLevel(config, 'images.optimize') ?? 'off',
   });
 }
 

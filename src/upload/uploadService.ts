@@ -331,6 +331,7 @@ export class UploadService implements vscode.Disposable {
         retry: { maxRetries: config.maxRetries },
         proxy: proxyUrl ? { url: proxyUrl, strictSSL: http.strictSSL } : undefined,
         maxRequests: config.maxConcurrentUploads,
+        imageOptimize: config.imageOptimize,
       },
       { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
     );

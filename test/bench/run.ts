@@ -641,8 +641,9 @@ async function editorCases(emulator: EmulatorProcess, bundle: BundleSnapshot): P
     measured: `dist/extension.js ${bytes(bundleSize)}, dist/engine.js ${bytes(engineSize)}`,
     comparedWith: '—',
     figure: `VSIX ${bytes(vsixSize)}`,
-    target: 'VSIX ≤ 500 KB',
-    verdict: vsixSize === undefined ? 'error' : verdict(vsixSize <= 500_000),
+    // 2 MB since the image codecs (dist/images.js and its .wasm files, loaded only to optimise an image).
+    target: 'VSIX ≤ 2 MB',
+    verdict: vsixSize === undefined ? 'error' : verdict(vsixSize <= 2_000_000),
   });
   if (history) {
     rows.push(

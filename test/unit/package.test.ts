@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { codecs } from '../../src/core/images/optimize/codecs';
 import { settleUpload } from '../../src/core/outcome';
 import { nullLogger } from '../../src/core/types';
 
@@ -24,6 +25,14 @@ describe('the packaged VSIX', function () {
       'changelog.md',
       'dist/engine.js',
       'dist/extension.js',
+      'dist/images.js',
+      'dist/mozjpeg_dec.wasm',
+      'dist/mozjpeg_enc.wasm',
+      'dist/squoosh_oxipng_bg.wasm',
+      'dist/squoosh_png_bg.wasm',
+      'dist/squoosh_resize_bg.wasm',
+      'dist/webp_dec.wasm',
+      'dist/webp_enc.wasm',
       'l10n/bundle.l10n.json',
       'media/activity-bar.svg',
       'media/icon.png',
@@ -38,6 +47,21 @@ describe('the packaged VSIX', function () {
       'package.nls.json',
       'readme.md',
     ]);
+  });
+
+  it('stays within 2 MB with the image codecs, which only dist/images.js carries and which optimise from dist/', async () => {
+    assert.ok(statSync(join(ROOT, 'kie-file-upload.vsix')).size <= 2_000_000, 'the VSIX is at most 2 MB');
+    for (const bundle of ['dist/extension.js', 'dist/engine.js']) {
+      assert.doesNotMatch(readFileSync(join(ROOT, bundle), 'utf8'), /mozjpeg|squoosh/, `${bundle} carries no codec`);
+    }
+    assert.match(readFileSync(join(ROOT, 'dist/engine.js'), 'utf8'), /require\("\.\/images\.js"\)/);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const images = require(join(ROOT, 'dist/images.js')) as typeof import('../../src/core/images/optimize');
+    const pixels = new Uint8ClampedArray(600 * 400 * 4).map((_, i) => (i * 37) % 251);
+    const png = await (await codecs()).encode('png', { data: pixels, width: 600, height: 400 }, 100);
+    const result = await images.optimizeImage(png, 'tiny.png', { kind: 'preset', maxWidth: 100, quality: 82, format: 'webp' });
+    assert.equal(result.error, undefined, 'the bundled codecs load their .wasm from dist/');
+    assert.equal(result.fileName, 'tiny.webp');
   });
 
   it('leaves the engine to dist/engine.js, which the extension bundle requires only when needed', () => {

@@ -1,0 +1,56 @@
+/**
+ * The client's hook: applies `kieUpload.images.optimize` to an image about to be sent. Bundled
+ * into the engine; the codecs (`./index`, dist/images.js) are loaded only when an image is
+ * actually optimised.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { UploadError } from '../../errors';
+import type { Logger } from '../../types';
+import { parseOptimizeSetting } from './settings';
+
+const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
+/** Files larger than this are not read whole to be optimised (the pixel limit refuses them anyway). */
+const MAX_READ_BYTES = 256 * 1024 * 1024;
+
+export interface Prepared {
+  readonly data: Uint8Array;
+  readonly fileName: string;
+  readonly note?: string;
+}
+
+/**
+ * `undefined` when the file is sent as it is with nothing to say; otherwise the bytes and name to
+ * send (the original ones when optimisation did not help) and the note for the record.
+ * A malformed setting is an `invalid-input` error: nothing is sent.
+ */
+export async function optimizeBeforeSend(
+  input: { path?: string; data?: Uint8Array },
+  fileName: string,
+  setting: unknown,
+  logger: Logger,
+): Promise<Prepared | undefined> {
+  let spec;
+  try {
+    spec = parseOptimizeSetting(setting);
+  } catch (error) {
+    throw new UploadError('invalid-input', (error as Error).message);
+  }
+  if (spec.kind === 'off' || !IMAGE_NAME.test(fileName)) {
+    return undefined;
+  }
+  try {
+    const data = input.data ?? ((await stat(input.path!)).size <= MAX_READ_BYTES ? new Uint8Array(await readFile(input.path!)) : undefined);
+    if (!data) {
+      return undefined;
+    }
+    const { optimizeImage } = await import('./index');
+    const result = await optimizeImage(data, fileName, spec);
+    if (result.error) {
+      logger.warn(`Image optimisation of ${fileName} failed (${result.error}); the original is sent.`);
+    }
+    return result.changed || result.note ? { data: result.bytes, fileName: result.fileName, note: result.note } : undefined;
+  } catch (error) {
+    logger.warn(`Image optimisation of ${fileName} failed (${(error as Error).message}); the original is sent.`);
+    return undefined;
+  }
+}
