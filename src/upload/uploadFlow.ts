@@ -227,10 +227,11 @@ export class UploadFlow {
     const copy = vscode.l10n.t('Copy Link');
     const insert = vscode.l10n.t('Insert Link');
     const open = vscode.l10n.t('Open');
+    const notes = records.flatMap((record) => record.notes ?? []);
     const message =
-      copied
+      (copied
         ? vscode.l10n.t('Uploaded {0}. The link is copied to the clipboard.', what)
-        : vscode.l10n.t('Uploaded {0}.', what);
+        : vscode.l10n.t('Uploaded {0}.', what)) + (notes.length ? ' ' + vscode.l10n.t('Before sending: {0}.', notes.join('; ')) : '');
     const buttons = action === 'ask' && options.interactive && vscode.window.activeTextEditor ? [copy, insert, open] : [copy, open];
     await progressClosed;
     const choice = await vscode.window.showInformationMessage(message, ...buttons);

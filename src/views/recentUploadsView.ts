@@ -173,6 +173,9 @@ function tooltip(record: UploadRecord, now: number): vscode.MarkdownString {
   if (isKeptAlive(record, now)) {
     markdown.appendMarkdown(`$(sync) ${escape(vscode.l10n.t('Kept alive: renewed with the same bytes before it expires, until {0}.', when(record.keepAliveUntil as string)))}\n\n`);
   }
+  if (record.notes?.length) {
+    markdown.appendMarkdown(`${escape(vscode.l10n.t('Before sending: {0}.', record.notes.join('; ')))}\n\n`);
+  }
   markdown.appendMarkdown(`| | |\n|---|---|\n`);
   const rows: Array<[string, string]> = [
     [vscode.l10n.t('Size'), formatBytes(record.fileSize)],
