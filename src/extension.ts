@@ -17,7 +17,6 @@ import { RedactingLogger } from './platform/log';
 import { createTestingHandle } from './platform/testing';
 import { configureMessages } from './upload/engineLoader';
 import { reuploadRecords } from './upload/reupload';
-import { showReuseQuestion } from './upload/reuseLinks';
 import { UploadFlow } from './upload/uploadFlow';
 import { UploadService } from './upload/uploadService';
 import { UploadStatus } from './upload/uploadStatus';
@@ -112,18 +111,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     registerDropPaste(dropPaste),
     linkHealth,
     registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
-    registerCommands({
-      keys,
-      getConfig,
-      history,
-      uploads,
-      flow,
-      status,
-      recentUploads,
-      publisher,
-      keepAlive,
-      askReuse: testing && ((question) => (testing.answerReuse ?? showReuseQuestion)(question)),
-    }),
+    registerCommands({ keys, getConfig, history, uploads, flow, status, recentUploads, publisher, keepAlive }),
   );
   warnings.check();
   // Overdue links are renewed and dead ones reported in the background: activation does not wait.
@@ -133,9 +121,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const api: KieUploadApi = {
     uploadFiles: (uris, options) => uploads.uploadFiles(uris, options),
     uploadUrl: (url, options) => uploads.uploadUrl(url, options),
-    uploadUrls: (urls, options) => uploads.uploadUrls(urls, options),
     uploadData: (data, fileName, options) => uploads.uploadData(data, fileName, options),
-    verify: (id) => uploads.verify(id),
     history: () => history.list(),
     onDidChangeHistory: historyChanged.event,
   };

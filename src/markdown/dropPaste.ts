@@ -114,8 +114,7 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
     for (const uri of uris) {
       const label = uri.path.slice(uri.path.lastIndexOf('/') + 1);
       const size = await sizeOf(uri);
-      // Bytes that already have a live link are not sent again: the link goes in at once.
-      uploads.push({ label, size, start: (controls) => this.deps.uploads.uploadFile(uri, { reuseLiveLink: true }, controls) });
+      uploads.push({ label, size, start: (controls) => this.deps.uploads.uploadFile(uri, {}, controls) });
     }
     if (uris.length > 0) {
       return uploads;
@@ -131,9 +130,7 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
         label: name,
         size,
         start: async (controls) =>
-          file.uri
-            ? this.deps.uploads.uploadFile(file.uri, { reuseLiveLink: true }, controls)
-            : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64', reuseLiveLink: true }, controls),
+          file.uri ? this.deps.uploads.uploadFile(file.uri, {}, controls) : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64' }, controls),
       });
     }
     return uploads;
