@@ -6,10 +6,6 @@
 /** Parentheses nest at most this deep in a raw destination (as in the reference implementations). */
 const MAX_PAREN_DEPTH = 32;
 
-/** A run of destination characters that need no attention: no escape, space, control or parenthesis. */
-// eslint-disable-next-line no-control-regex -- CommonMark: controls and spaces end a raw destination
-const PLAIN_DESTINATION = /[^\\\x00-\x20()\x7f]*/y;
-
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', Tab: '\t', NewLine: '\n' };
 
 function decodeEntity(body: string): string | undefined {
@@ -95,13 +91,6 @@ export function parseDestination(s: string, p: number, into: Destination): Desti
   let depth = 0;
   let q = p;
   for (; q < n; q++) {
-    // Plain destination characters are skipped by the regular expression engine.
-    PLAIN_DESTINATION.lastIndex = q;
-    PLAIN_DESTINATION.test(s);
-    q = PLAIN_DESTINATION.lastIndex;
-    if (q >= n) {
-      break;
-    }
     const c = s.charCodeAt(q);
     if (c === 92 && q + 1 < n && isAsciiPunctuation(s.charCodeAt(q + 1))) {
       q++;
