@@ -60,15 +60,7 @@ const copyWasm = {
     build.onEnd(() => {
       const fs = require('fs');
       const path = require('path');
-      const files = {
-        'mozjpeg_dec.wasm': '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
-        'mozjpeg_enc.wasm': '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
-        'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
-        'webp_enc.wasm': '@jsquash/webp/codec/enc/webp_enc.wasm',
-        'squoosh_png_bg.wasm': '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
-        'squoosh_resize_bg.wasm': '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm',
-        'squoosh_oxipng_bg.wasm': '@jsquash/oxipng/codec/pkg/squoosh_oxipng_bg.wasm',
-      };
+      const files = require('./src/core/images/optimize/wasmFiles.json');
       fs.mkdirSync('dist', { recursive: true });
       for (const [name, from] of Object.entries(files)) {
         fs.copyFileSync(path.join('node_modules', from), path.join('dist', name));

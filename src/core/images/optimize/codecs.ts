@@ -12,17 +12,10 @@ import pngDecode, { init as initPngDecode } from '@jsquash/png/decode.js';
 import pngEncode, { init as initPngEncode } from '@jsquash/png/encode.js';
 import resize, { initResize } from '@jsquash/resize';
 import oxipng, { init as initOxipng } from '@jsquash/oxipng/optimise.js';
+import wasmFiles from './wasmFiles.json';
 
-/** The .wasm files the codecs need, by their file name in dist/ and their place in node_modules. */
-export const WASM_FILES: Readonly<Record<string, string>> = {
-  'mozjpeg_dec.wasm': '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
-  'mozjpeg_enc.wasm': '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
-  'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
-  'webp_enc.wasm': '@jsquash/webp/codec/enc/webp_enc.wasm',
-  'squoosh_png_bg.wasm': '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
-  'squoosh_resize_bg.wasm': '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm',
-  'squoosh_oxipng_bg.wasm': '@jsquash/oxipng/codec/pkg/squoosh_oxipng_bg.wasm',
-};
+/** The .wasm files the codecs need, by their file name in dist/ and their place in node_modules (esbuild.js copies them from the same list). */
+export const WASM_FILES: Readonly<Record<string, string>> = wasmFiles;
 
 type WasmModule = Parameters<typeof initJpegDecode>[0];
 type ImageData = Parameters<typeof jpegEncode>[0];
