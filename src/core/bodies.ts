@@ -33,12 +33,32 @@ const BASE64_PIECE = 3 * 16 * 1024;
 export function fileSource(path: string, size: number): ByteSource {
   return {
     size,
-    read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, size, chunkSize)),
+    read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, 0, size, chunkSize)),
   };
 }
 
 /**
- * The first `size` bytes of a file (the size announced in Content-Length), read into two buffers in
+ * A file as edited without being read whole (image metadata removed): ranges of the file and new
+ * bytes, in order. Each range is read like a file of its own, with buffers of its own, so no buffer
+ * the socket may still hold is ever refilled.
+ */
+export function piecesSource(path: string, pieces: ReadonlyArray<{ readonly start: number; readonly end: number } | Uint8Array>, size: number): ByteSource {
+  return {
+    size,
+    async *read(chunkSize) {
+      for (const piece of pieces) {
+        if (piece instanceof Uint8Array) {
+          yield piece;
+        } else if (piece.end > piece.start) {
+          yield* fileChunks(path, piece.start, piece.end - piece.start, chunkSize);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * `size` bytes of a file from `start` (the size announced in Content-Length), read into two buffers in
  * turn: while the consumer sends one chunk, the next is read into the other. A fresh buffer per
  * chunk cost more CPU than the copies themselves (an mmap, page faults, and garbage collections
  * driven by a gigabyte of external memory).
@@ -50,7 +70,7 @@ export function fileSource(path: string, size: number): ByteSource {
  * kernel (or TLS) holds its own copy by then. That is why a short read is continued rather than
  * handed out: every chunk but the last is a full `chunkSize`, far above that mark.
  */
-async function* fileChunks(path: string, size: number, chunkSize: number): AsyncIterable<Uint8Array> {
+async function* fileChunks(path: string, start: number, size: number, chunkSize: number): AsyncIterable<Uint8Array> {
   const handle = await fs.open(path, 'r');
   const length = Math.min(chunkSize, size);
   const buffers = [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
@@ -58,7 +78,7 @@ async function* fileChunks(path: string, size: number, chunkSize: number): Async
     const wanted = Math.min(length, size - position);
     let filled = 0;
     while (filled < wanted) {
-      const { bytesRead } = await handle.read(buffer, filled, wanted - filled, position + filled);
+      const { bytesRead } = await handle.read(buffer, filled, wanted - filled, start + position + filled);
       if (bytesRead === 0) {
         break;
       }

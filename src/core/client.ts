@@ -8,7 +8,8 @@ import { UploadError, cancelledError } from './errors';
 import { readableFileSize, readSmallFile } from './fileStat';
 import { readEnvelope, translateError } from './httpErrors';
 import { mimeTypeFor } from './mime';
-import { optimizeBeforeSend } from './images/optimize/beforeSend';
+import { prepareImage, type PreparedImage } from './images/prepare';
+import type { MetadataSettings } from './images/metadata';
 import { Gate, type Turn } from './pool';
 import { normalizeUploadResponse } from './response';
 import { defaultRetryPolicy, withRetries, type RetryPolicy, type Sleep } from './retry';
@@ -35,6 +36,8 @@ export interface ClientSettings {
   maxRequests?: number;
   /** kieUpload.images.optimize, as the user wrote it (checked on each image upload). */
   imageOptimize?: unknown;
+  /** kieUpload.images.removeLocation and removeAllMetadata; location is removed unless told otherwise. */
+  imageMetadata?: MetadataSettings;
 }
 
 /** What the client needs from its host (the editor, or a test). */
@@ -97,11 +100,11 @@ export class KieClient {
     const uploadPath = this.uploadPathFor(options);
     const fileName = sanitizeFileName(options.fileName ?? basename(path));
     const method = options.method ?? 'stream';
-    const prepared = await optimizeBeforeSend({ path, data: whole }, fileName, this.settings.imageOptimize, this.logger);
+    const size = whole ? whole.byteLength : await readableFileSize(path, fileName);
+    const prepared = await this.prepare({ path, whole }, fileName);
     if (prepared) {
       return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn);
     }
-    const size = whole ? whole.byteLength : await readableFileSize(path, fileName);
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
@@ -121,7 +124,7 @@ export class KieClient {
     if (!(data instanceof Uint8Array) || data.byteLength === 0) {
       throw new UploadError('invalid-input', l10n.t('{0} is empty: there is nothing to upload.', name));
     }
-    const prepared = await optimizeBeforeSend({ data }, name, this.settings.imageOptimize, this.logger);
+    const prepared = await this.prepare({ whole: data }, name);
     if (prepared) {
       return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn);
     }
@@ -131,18 +134,24 @@ export class KieClient {
     return this.sendBytes(memorySource(data), { fileName: name, uploadPath, method, source }, controls, turn);
   }
 
-  /** Sends an image as `kieUpload.images.optimize` prepared it; the record carries its note. */
+  /** An image with its location removed and optimised as the settings say (see `prepareImage`). */
+  private prepare(input: { path?: string; whole?: Uint8Array }, fileName: string): Promise<PreparedImage | undefined> {
+    const metadata = this.settings.imageMetadata ?? { removeLocation: true, removeAllMetadata: false };
+    return prepareImage(input, fileName, { ...metadata, optimize: this.settings.imageOptimize }, this.logger);
+  }
+
+  /** Sends an image as `prepareImage` made it; the record carries its notes. */
   private async sendPrepared(
-    prepared: { data: Uint8Array; fileName: string; note?: string },
+    prepared: PreparedImage,
     target: { uploadPath: string; method: Exclude<UploadMethod, 'url'>; source: string },
     controls: UploadControls,
     turn: Turn,
   ): Promise<UploadRecord> {
     if (target.method === 'base64') {
-      checkBase64Size(prepared.data.byteLength, prepared.fileName);
+      checkBase64Size(prepared.source.size, prepared.fileName);
     }
-    const record = await this.sendBytes(memorySource(prepared.data), { ...target, fileName: prepared.fileName }, controls, turn);
-    return prepared.note ? { ...record, notes: [...(record.notes ?? []), prepared.note] } : record;
+    const record = await this.sendBytes(prepared.source, { ...target, fileName: prepared.fileName }, controls, turn);
+    return prepared.notes.length ? { ...record, notes: [...(record.notes ?? []), ...prepared.notes] } : record;
   }
 
   /** Asks the service to fetch a public http(s) URL itself; this side never downloads it. */

@@ -24,6 +24,10 @@ export interface KieConfig {
   readonly keepAliveRenewHoursBefore: number;
   /** `kieUpload.images.optimize` as written in the user's settings (checked when an image is uploaded). */
   readonly imageOptimize: unknown;
+  /** `kieUpload.images.removeLocation` (user settings only; on unless turned off). */
+  readonly removeLocation: boolean;
+  /** `kieUpload.images.removeAllMetadata` (user settings only). */
+  readonly removeAllMetadata: boolean;
 }
 
 const AFTER_UPLOAD: readonly AfterUpload[] = ['copyLink', 'insertMarkdownLink', 'ask', 'none'];
@@ -44,6 +48,9 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     sensitiveFiles: stringList(userLevel(config, 'sensitiveFiles')),
     keepAliveRenewHoursBefore: numberIn(userLevel(config, 'keepAlive.renewHoursBefore'), 12, 1, 71),
     imageOptimize: userLevel(config, 'images.optimize') ?? 'off',
+    // Only `false` turns it off: a workspace cannot, and a mistyped value keeps location out.
+    removeLocation: userLevel(config, 'images.removeLocation') !== false,
+    removeAllMetadata: userLevel(config, 'images.removeAllMetadata') === true,
   });
 }
 

@@ -208,6 +208,7 @@ export class UploadService implements vscode.Disposable {
         proxy: proxyUrl ? { url: proxyUrl, strictSSL: http.strictSSL } : undefined,
         maxRequests: config.maxConcurrentUploads,
         imageOptimize: config.imageOptimize,
+        imageMetadata: { removeLocation: config.removeLocation, removeAllMetadata: config.removeAllMetadata },
       },
       { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
     );

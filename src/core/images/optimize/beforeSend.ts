@@ -10,7 +10,25 @@ import { parseOptimizeSetting } from './settings';
 
 const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
 /** Files larger than this are not read whole to be optimised (the pixel limit refuses them anyway). */
-const MAX_READ_BYTES = 256 * 1024 * 1024;
+export const MAX_READ_BYTES = 256 * 1024 * 1024;
+
+/** Whether `optimizeBeforeSend` will decode this file (a malformed setting counts: it then refuses the upload). */
+export function wantsOptimisation(setting: unknown, fileName: string): boolean {
+  if (!IMAGE_NAME.test(fileName)) {
+    return false;
+  }
+  try {
+    return parseOptimizeSetting(setting).kind !== 'off';
+  } catch {
+    return true;
+  }
+}
+
+/** The picture turned upright and encoded anew (see `turnUpright` in ./index): loads the codecs. */
+export async function turnUprightBeforeSend(bytes: Uint8Array, kind: 'jpeg' | 'png' | 'webp', orientation: number): Promise<Uint8Array> {
+  const { turnUpright } = await import('./index');
+  return turnUpright(bytes, kind, orientation);
+}
 
 export interface Prepared {
   readonly data: Uint8Array;

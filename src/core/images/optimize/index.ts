@@ -3,6 +3,7 @@
  * saying why not. Never throws: a codec's failure sends the original.
  */
 import { codecs, type RawImage } from './codecs';
+import { colourProfile, withColourProfile } from '../metadata/profile';
 import { applyOrientation, jpegOrientation } from './orientation';
 import { MAX_PIXELS, type OptimizeSpec } from './settings';
 import { looksComplete, sniffImage, type ImageKind } from './sniff';
@@ -94,6 +95,19 @@ export async function optimizeImage(bytes: Uint8Array, fileName: string, spec: O
   } catch (error) {
     return { ...original, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** Quality of a JPEG or lossy WebP encoded anew only to turn it upright. */
+const UPRIGHT_QUALITY = 92;
+
+/**
+ * The picture turned as its removed Exif orientation said (2–8), encoded anew in its own format
+ * with its colour profile: PNG without loss, JPEG and WebP at quality 92. Throws when a codec fails.
+ */
+export async function turnUpright(bytes: Uint8Array, kind: ImageKind, orientation: number): Promise<Uint8Array> {
+  const c = await codecs();
+  const image = applyOrientation(await c.decode(kind, bytes), orientation);
+  return withColourProfile(await c.encode(kind, image, UPRIGHT_QUALITY), kind, colourProfile(bytes, kind));
 }
 
 export { parseOptimizeSetting, type OptimizeSpec } from './settings';

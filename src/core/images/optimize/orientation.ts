@@ -1,33 +1,10 @@
 /** EXIF orientation of a JPEG (1–8; 1 when absent or unreadable) and turning pixels upright. */
+import { orientationOrOne } from '../metadata/tiff';
+
 export interface Pixels {
   readonly data: Uint8ClampedArray;
   readonly width: number;
   readonly height: number;
-}
-
-function exifOrientation(tiff: Uint8Array): number {
-  if (tiff.length < 8) {
-    return 1;
-  }
-  const little = tiff[0] === 0x49 && tiff[1] === 0x49;
-  const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
-  const u16 = (at: number): number => view.getUint16(at, little);
-  const ifd = view.getUint32(4, little);
-  if (ifd + 2 > tiff.length) {
-    return 1;
-  }
-  const count = u16(ifd);
-  for (let i = 0; i < count; i++) {
-    const entry = ifd + 2 + i * 12;
-    if (entry + 12 > tiff.length) {
-      return 1;
-    }
-    if (u16(entry) === 0x0112) {
-      const value = u16(entry + 8);
-      return value >= 1 && value <= 8 ? value : 1;
-    }
-  }
-  return 1;
 }
 
 /** The orientation written in a JPEG's Exif APP1 segment (walks the markers before the image data). */
@@ -41,7 +18,7 @@ export function jpegOrientation(bytes: Uint8Array): number {
     const length = (bytes[at + 2] << 8) | bytes[at + 3];
     const body = bytes.subarray(at + 4, at + 2 + length);
     if (marker === 0xe1 && body.length > 6 && String.fromCharCode(...body.subarray(0, 4)) === 'Exif') {
-      return exifOrientation(body.subarray(6));
+      return orientationOrOne(body.subarray(6));
     }
     at += 2 + length;
   }

@@ -1,0 +1,161 @@
+import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
+import { codecs } from '../../src/core/images/optimize/codecs';
+import { applyPlan, DamagedImage, memoryAccess, planMetadataRemoval, type MetadataPlan } from '../../src/core/images/metadata';
+import {
+  iccProfile,
+  jpegSegments,
+  jpegWithPlace,
+  pixelHash,
+  placesIn,
+  pngChunks,
+  pngWithPlace,
+  readExif,
+  webpChunks,
+  webpWithPlace,
+} from '../fixtures/images';
+
+const LOCATION = { removeLocation: true, removeAllMetadata: false };
+const ALL = { removeLocation: true, removeAllMetadata: true };
+
+async function run(bytes: Uint8Array, settings = LOCATION): Promise<{ plan: MetadataPlan; out: Buffer }> {
+  const plan = await planMetadataRemoval(memoryAccess(bytes), settings);
+  assert.ok(plan, 'an image is planned');
+  return { plan, out: Buffer.from(await applyPlan(memoryAccess(bytes), plan)) };
+}
+
+async function decodedHash(kind: 'jpeg' | 'png' | 'webp', bytes: Uint8Array): Promise<string> {
+  return pixelHash(await (await codecs()).decode(kind, bytes));
+}
+
+describe('image metadata: location removed before upload', function () {
+  this.timeout(60_000);
+
+  it('JPEG: no GPS, XMP or IPTC place is left; orientation, the ICC profile, the length and the pixels are kept', async () => {
+    const jpeg = await jpegWithPlace();
+    assert.deepEqual(placesIn(jpeg, 'jpeg').sort(), ['Exif GPS', 'segment e1', 'segment ed'], 'the fixture has a place in Exif, XMP and IPTC');
+    const { plan, out } = await run(jpeg);
+    assert.deepEqual(placesIn(out, 'jpeg'), []);
+    assert.deepEqual(plan.notes, ['location']);
+    assert.equal(out.length, jpeg.length, 'edited in place');
+    const exif = jpegSegments(out).find((s) => s.marker === 0xe1 && s.body.toString('latin1', 0, 4) === 'Exif');
+    assert.deepEqual(readExif(exif!.body), { gps: 0, orientation: 6 });
+    const icc = jpegSegments(out).find((s) => s.marker === 0xe2);
+    assert.ok(icc!.body.subarray(14).equals(iccProfile()), 'the colour profile is untouched');
+    const xmp = jpegSegments(out).find((s) => s.body.toString('latin1').startsWith('http://ns.adobe.com/xap/1.0/'))!.body.toString('utf8');
+    assert.match(xmp, /xmp:CreatorTool="Kie tests"/);
+    assert.match(xmp, /<xmp:Rating>5<\/xmp:Rating>/);
+    assert.match(xmp, /<\?xpacket end="w"\?>$/);
+    const ps = jpegSegments(out).find((s) => s.marker === 0xed)!.body.toString('latin1');
+    assert.match(ps, /a caption/, 'the IPTC caption stays');
+    assert.equal(await decodedHash('jpeg', out), await decodedHash('jpeg', jpeg));
+  });
+
+  it('PNG: eXIf loses GPS (orientation kept), XMP its place, a "GPS…" text chunk goes; CRCs valid, pixels and profile kept', async () => {
+    const png = await pngWithPlace();
+    assert.deepEqual(placesIn(png, 'png').sort(), ['eXIf GPS', 'iTXt', 'tEXt']);
+    const { plan, out } = await run(png);
+    assert.deepEqual(placesIn(out, 'png'), []);
+    assert.deepEqual(plan.notes, ['location']);
+    const chunks = pngChunks(out);
+    assert.ok(chunks.every((c) => c.crcOk), 'every chunk has a valid CRC');
+    assert.deepEqual(readExif(chunks.find((c) => c.type === 'eXIf')!.data), { gps: 0, orientation: 6 });
+    assert.ok(chunks.some((c) => c.type === 'tEXt' && c.data.toString('latin1').startsWith('Comment')), 'other text stays');
+    assert.ok(chunks.find((c) => c.type === 'iCCP')!.data.equals(pngChunks(png).find((c) => c.type === 'iCCP')!.data));
+    assert.equal(await decodedHash('png', out), await decodedHash('png', png));
+  });
+
+  it('WebP: EXIF loses GPS and XMP its place, in place; the RIFF size, the profile and the pixels are kept', async () => {
+    const webp = await webpWithPlace();
+    assert.deepEqual(placesIn(webp, 'webp').sort(), ['EXIF GPS', 'XMP ']);
+    const { plan, out } = await run(webp);
+    assert.deepEqual(placesIn(out, 'webp'), []);
+    assert.deepEqual(plan.notes, ['location']);
+    assert.equal(out.readUInt32LE(4) + 8, out.length);
+    assert.equal(out.length, webp.length);
+    assert.deepEqual(readExif(webpChunks(out).find((c) => c.type === 'EXIF')!.data), { gps: 0, orientation: 6 });
+    assert.ok(webpChunks(out).find((c) => c.type === 'ICCP')!.data.equals(iccProfile()));
+    assert.equal(await decodedHash('webp', out), await decodedHash('webp', webp));
+  });
+
+  it('an image without a place is left as it is (no change, no note); other files are not images', async () => {
+    const plain = Buffer.from(await (await codecs()).encode('jpeg', { data: new Uint8ClampedArray(64 * 4).fill(200), width: 8, height: 8 }, 80));
+    const { plan, out } = await run(plain);
+    assert.equal(plan.changed, false);
+    assert.deepEqual(plan.notes, []);
+    assert.ok(out.equals(plain));
+    assert.equal(await planMetadataRemoval(memoryAccess(Buffer.from('# not an image, though named photo.jpg\n')), LOCATION), undefined);
+    assert.equal(await planMetadataRemoval(memoryAccess(await jpegWithPlace()), { removeLocation: false, removeAllMetadata: false }), undefined);
+  });
+
+  describe('removeAllMetadata', () => {
+    it('JPEG: no Exif, XMP, IPTC or comment is left, the profile stays, and orientation 6 is to be turned upright', async () => {
+      const jpeg = await jpegWithPlace();
+      const { plan, out } = await run(jpeg, ALL);
+      assert.deepEqual(jpegSegments(out).map((s) => s.marker.toString(16)).filter((m) => /^e[1-9a-f]$|^fe$/.test(m)), ['e2']);
+      assert.equal(plan.orientation, 6);
+      assert.deepEqual([...plan.notes], ['all']);
+    });
+
+    it('PNG: no eXIf or text chunk is left; WebP: no EXIF or XMP chunk, the VP8X flags cleared, the RIFF size right', async () => {
+      const png = (await run(await pngWithPlace(), ALL)).out;
+      assert.deepEqual(pngChunks(png).map((c) => c.type).filter((t) => /eXIf|tEXt|iTXt|zTXt/.test(t)), []);
+      assert.ok(pngChunks(png).some((c) => c.type === 'iCCP'));
+      const { plan, out: webp } = await run(await webpWithPlace(), ALL);
+      assert.deepEqual(webpChunks(webp).map((c) => c.type), ['VP8X', 'ICCP', 'VP8 ']);
+      assert.equal(webpChunks(webp)[0].data[0] & 0x0c, 0);
+      assert.equal(webp.readUInt32LE(4) + 8, webp.length);
+      assert.equal(plan.orientation, 6);
+      assert.equal(await decodedHash('webp', webp), await decodedHash('webp', await webpWithPlace()));
+    });
+  });
+
+  describe('damaged and cut images', () => {
+    /** What would be sent: the planned bytes, the original when it is not an image it can read, or nothing ('damaged'). */
+    async function outcome(bytes: Uint8Array): Promise<'damaged' | Buffer> {
+      try {
+        const plan = await planMetadataRemoval(memoryAccess(bytes), LOCATION);
+        return plan ? Buffer.from(await applyPlan(memoryAccess(bytes), plan)) : Buffer.from(bytes);
+      } catch (error) {
+        assert.ok(error instanceof DamagedImage, `only DamagedImage, got ${String(error)}`);
+        return 'damaged';
+      }
+    }
+
+    it('a JPEG cut inside its metadata is refused; one cut inside its image data is sent with the place removed and the rest as it was', async () => {
+      const jpeg = await jpegWithPlace();
+      assert.equal(await outcome(jpeg.subarray(0, 40)), 'damaged');
+      const cut = jpeg.subarray(0, jpeg.length - 500);
+      const out = await outcome(cut);
+      assert.ok(out instanceof Buffer);
+      assert.equal(out.length, cut.length);
+      assert.deepEqual(placesIn(out, 'jpeg'), []);
+      assert.ok(out.subarray(out.length - 2000).equals(cut.subarray(cut.length - 2000)));
+    });
+
+    it('a PNG with a bad chunk length and a WebP with a wrong RIFF size are refused', async () => {
+      const png = await pngWithPlace();
+      const bad = Buffer.from(png);
+      bad.writeUInt32BE(0x7ffffff0, 33); // the chunk after IHDR (iCCP)
+      assert.equal(await outcome(bad), 'damaged');
+      const webp = await webpWithPlace();
+      const wrong = Buffer.from(webp);
+      wrong.writeUInt32LE(webp.length + 100, 4);
+      assert.equal(await outcome(wrong), 'damaged');
+    });
+
+    it('random bytes after a valid header: refused as damaged, or planned within the file — never another error', async () => {
+      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30)];
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...heads), fc.uint8Array({ minLength: 0, maxLength: 600 }), async (head, tail) => {
+          const bytes = Buffer.concat([head, tail]);
+          const result = await outcome(bytes);
+          if (result !== 'damaged') {
+            assert.ok(result.length <= bytes.length + 8);
+          }
+        }),
+        { numRuns: 600 },
+      );
+    });
+  });
+});
