@@ -157,5 +157,19 @@ describe('image metadata: location removed before upload', function () {
         { numRuns: 600 },
       );
     });
+
+    it('bytes changed at random inside the metadata (Exif offsets, lengths, IPTC sizes): refused as damaged or planned — never another error', async () => {
+      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace()];
+      await fc.assert(
+        fc.asyncProperty(fc.nat(2), fc.array(fc.tuple(fc.nat(1500), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (which, edits) => {
+          const bytes = Buffer.from(images[which]);
+          for (const [at, value] of edits) {
+            bytes[at % bytes.length] = value;
+          }
+          await outcome(bytes);
+        }),
+        { numRuns: 1500 },
+      );
+    });
   });
 });
