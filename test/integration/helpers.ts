@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { KieUploadApi } from '../../src/api';
+import type { UploadOutcome } from '../../src/core/types';
 import type { TestingHandle } from '../../src/platform/testing';
 import { startEmulator, type Emulator } from '../emulator/server';
 
@@ -57,3 +58,35 @@ export async function cleanUp(...emulators: Array<Emulator | undefined>): Promis
   await resetSettings();
   await Promise.all(emulators.map((emulator) => emulator?.close()));
 }
+
+/** A data-transfer item that carries a file, as a clipboard image or an OS drop does. */
+export class FileItem extends vscode.DataTransferItem {
+  constructor(
+    private readonly name: string,
+    private readonly bytes: Uint8Array,
+  ) {
+    super('');
+  }
+  override asFile(): vscode.DataTransferFile {
+    return { name: this.name, uri: undefined, data: async () => this.bytes };
+  }
+}
+
+/** Applies a drop or paste edit the way the editor does: resolve, then insert its text at the position. */
+export async function applyEdit(editor: vscode.TextEditor, edit: vscode.DocumentDropEdit | vscode.DocumentPasteEdit, resolve: () => unknown): Promise<void> {
+  resolve();
+  const text = edit.insertText;
+  await editor.insertSnippet(typeof text === 'string' ? new vscode.SnippetString(text.replace(/[$}\\]/g, '\\$&')) : text, editor.selection.active);
+}
+
+/** The outcomes of the `count`-th drop or paste to settle, waiting up to 10 s. */
+export async function untilSettled(count: number): Promise<UploadOutcome[]> {
+  const { testing } = await api();
+  const deadline = Date.now() + 10_000;
+  while (testing.settledDropsAndPastes.length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(testing.settledDropsAndPastes.length >= count, 'the uploads settled');
+  return testing.settledDropsAndPastes[count - 1];
+}
+

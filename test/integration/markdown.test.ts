@@ -1,45 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import type { UploadOutcome, UploadRecord } from '../../src/core/types';
+import type { UploadRecord } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, cleanUp, useEmulator, workspaceFile } from './helpers';
-
-/** A data-transfer item that carries a file, as a clipboard image or an OS drop does. */
-class FileItem extends vscode.DataTransferItem {
-  constructor(
-    private readonly name: string,
-    private readonly bytes: Uint8Array,
-  ) {
-    super('');
-  }
-  override asFile(): vscode.DataTransferFile {
-    return { name: this.name, uri: undefined, data: async () => this.bytes };
-  }
-}
+import { api, applyEdit, cleanUp, FileItem, untilSettled, useEmulator, workspaceFile } from './helpers';
 
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(
     () => true,
     () => false,
   );
-}
-
-async function untilSettled(count: number): Promise<UploadOutcome[]> {
-  const { testing } = await api();
-  const deadline = Date.now() + 10_000;
-  while (testing.settledDropsAndPastes.length < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.ok(testing.settledDropsAndPastes.length >= count, 'the uploads settled');
-  return testing.settledDropsAndPastes[count - 1];
-}
-
-/** Applies a drop or paste edit the way the editor does: resolve, then insert its text at the position. */
-async function applyEdit(editor: vscode.TextEditor, edit: vscode.DocumentDropEdit | vscode.DocumentPasteEdit, resolve: () => unknown): Promise<void> {
-  resolve();
-  const text = edit.insertText;
-  await editor.insertSnippet(typeof text === 'string' ? new vscode.SnippetString(text.replace(/[$}\\]/g, '\\$&')) : text, editor.selection.active);
 }
 
 describe('Markdown', () => {

@@ -1,0 +1,114 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import type { UploadOutcome, UploadRecord } from '../../src/core/types';
+import { codecs } from '../../src/core/images/optimize/codecs';
+import type { Emulator } from '../emulator/server';
+import { jpegSegments, jpegWithPlace, placesIn, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
+import { api, applyEdit, cleanUp, FileItem, untilSettled, useEmulator, workspaceFile } from './helpers';
+
+async function received(record: UploadRecord | undefined): Promise<Buffer> {
+  assert.ok(record, 'uploaded');
+  const response = await fetch(record.url);
+  assert.equal(response.status, 200);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+describe('images: no location leaves the machine, whatever the door', function () {
+  this.timeout(120_000);
+  let emulator: Emulator;
+  const written: string[] = [];
+  const settings = () => vscode.workspace.getConfiguration('kieUpload');
+
+  async function put(name: string, bytes: Uint8Array): Promise<vscode.Uri> {
+    const uri = workspaceFile(name);
+    await fs.writeFile(uri.fsPath, bytes);
+    written.push(uri.fsPath);
+    return uri;
+  }
+
+  before(async () => {
+    emulator = await useEmulator();
+  });
+  afterEach(async () => {
+    await settings().update('images.removeLocation', undefined, vscode.ConfigurationTarget.Global);
+    await settings().update('images.removeAllMetadata', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+  after(async () => {
+    await Promise.all(written.map((file) => fs.rm(file, { force: true })));
+    await cleanUp(emulator);
+  });
+
+  it('Explorer (Upload to Kie) and Upload Again: a photo streamed from the workspace arrives without its place, its record says so', async () => {
+    const jpeg = await jpegWithPlace(1600, 1200);
+    const uri = await put('holiday.jpg', jpeg);
+    const [outcome] = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFiles', uri, [uri]);
+    const bytes = await received(outcome.record);
+    assert.deepEqual(placesIn(bytes, 'jpeg'), []);
+    assert.equal(readExif(jpegSegments(bytes).find((s) => s.body.toString('latin1', 0, 4) === 'Exif')!.body).orientation, 6, 'orientation kept');
+    assert.deepEqual(outcome.record!.notes, ['location removed']);
+    assert.deepEqual((await api()).history()[0].notes, ['location removed'], 'Recent Uploads keeps the note');
+    const again = await vscode.commands.executeCommand<UploadOutcome>('kieUpload.reupload', outcome.record);
+    assert.deepEqual(placesIn(await received(again.record), 'jpeg'), []);
+  });
+
+  it('drop of a workspace PNG and paste of a clipboard WebP into Markdown: the links serve images without a place', async () => {
+    const { testing } = await api();
+    const settledBefore = testing.settledDropsAndPastes.length;
+    const png = await put('map.png', await pngWithPlace());
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: '' }));
+    const drop = new vscode.DataTransfer();
+    drop.set('text/uri-list', new vscode.DataTransferItem(png.toString()));
+    const dropEdit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, drop);
+    assert.ok(dropEdit);
+    await applyEdit(editor, dropEdit, () => testing.dropPaste!.resolveDocumentDropEdit(dropEdit));
+    const [dropped] = await untilSettled(settledBefore + 1);
+    assert.deepEqual(placesIn(await received(dropped.record), 'png'), []);
+    const paste = new vscode.DataTransfer();
+    paste.set('image/webp', new FileItem('image.webp', await webpWithPlace()));
+    const [pasteEdit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], paste, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
+    assert.ok(pasteEdit);
+    await applyEdit(editor, pasteEdit, () => testing.dropPaste!.resolveDocumentPasteEdit(pasteEdit));
+    const [pasted] = await untilSettled(settledBefore + 2);
+    assert.equal(pasted.record?.method, 'base64');
+    assert.deepEqual(placesIn(await received(pasted.record), 'webp'), []);
+    assert.ok(editor.document.getText().includes(pasted.record!.url) && editor.document.getText().includes(dropped.record!.url), 'both links were inserted');
+  });
+
+  it('the agent tool kie_upload_files and Upload Local Images in Document publish the photo without its place', async () => {
+    const jpeg = await jpegWithPlace(800, 600);
+    await put('agent.jpg', jpeg);
+    const result = await vscode.lm.invokeTool('kie_upload_files', { input: { paths: ['agent.jpg'] }, toolInvocationToken: undefined });
+    assert.ok(result.content.length);
+    const record = (await api()).history().find((r) => r.fileName === 'agent.jpg');
+    assert.deepEqual(placesIn(await received(record), 'jpeg'), []);
+    await put('trip.jpg', jpeg);
+    const doc = await put('trip.md', Buffer.from('# Trip\n\n![the lake](trip.jpg)\n'));
+    (await api()).testing.confirmPublish = async () => true;
+    try {
+      const outcomes = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadLocalImages', doc);
+      assert.equal(outcomes.length, 1);
+      assert.deepEqual(placesIn(await received(outcomes[0].record), 'jpeg'), []);
+    } finally {
+      (await api()).testing.confirmPublish = undefined;
+    }
+  });
+
+  it('removeAllMetadata (user settings): no Exif or XMP arrives, and the photo is upright', async () => {
+    await settings().update('images.removeAllMetadata', true, vscode.ConfigurationTarget.Global);
+    const [outcome] = await (await api()).uploadFiles([await put('portrait.jpg', await jpegWithPlace(320, 240))]);
+    const bytes = await received(outcome.record);
+    assert.ok(!jpegSegments(bytes).some((s) => s.marker === 0xe1), 'no APP1 (Exif, XMP) segment');
+    const image = await (await codecs()).decode('jpeg', bytes);
+    assert.deepEqual([image.width, image.height], [240, 320], 'turned as orientation 6 said');
+    assert.deepEqual(outcome.record!.notes, ['all metadata removed', 'turned upright']);
+  });
+
+  it('removeLocation turned off in user settings: the photo is sent byte for byte', async () => {
+    await settings().update('images.removeLocation', false, vscode.ConfigurationTarget.Global);
+    const jpeg = await jpegWithPlace(640, 480);
+    const [outcome] = await (await api()).uploadFiles([await put('as-is.jpg', jpeg)]);
+    assert.ok((await received(outcome.record)).equals(jpeg));
+  });
+});
