@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance figures of the issues (P1–P8) side by side in one run, as a
+ * `npm run bench`: the performance figures of the issues (P1–P10) side by side in one run, as a
  * Markdown table printed and written to test/bench/results.md.
  *
  *   node out/test/bench/run.js [--only=P1,P3]      (npm run bench builds and packages first)
@@ -19,6 +19,7 @@ import { copyFixtureWorkspace, PROJECT_ROOT } from '../runner/workspace';
 import { loadBundleMap, nameModules, packageOf, type BundleMap, type NamedModule } from './bundleMap';
 import type { ExtensionHostResult, ManyFilesFigures, MarkdownActivationFigures } from './extensionHost';
 import { EmulatorProcess, runCurl, runWorker, type CurlResult } from './processes';
+import { jpegWithPlace } from '../fixtures/images';
 import { largeMarkdownDocument } from './markdownDocument';
 import { GiB, KiB, MiB } from './proc';
 import { bytes, machineFacts, median, ms, ratio, resultsMarkdown, table, verdict, type Row } from './report';
@@ -30,7 +31,7 @@ const RESULTS = join(PROJECT_ROOT, 'test/bench/results.md');
 const DEFAULT_CONCURRENCY = defaultSetting('kieUpload.maxConcurrentUploads', 4);
 const HEAVY = ['undici', 'mime-db', 'mime-types', 'form-data-encoder'];
 /** Every case `npm run bench` runs; only a run of all of them rewrites results.md. */
-const ALL_CASES = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9'];
+const ALL_CASES = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10'];
 const MARKDOWN_IT_VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules/markdown-it/package.json'), 'utf8')) as { version: string }).version;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -358,6 +359,106 @@ async function p8(emulator: EmulatorProcess, files: Files): Promise<Section> {
     ],
     notes: [
       `P8: ${rounds} interleaved rounds, each upload a fresh process: the guard as UploadService runs it before a local upload (inspectFile: the name, then at most the first 64 KiB of content, read once; no user globs) followed by KieClient.uploadFile (stream), against the same upload alone. The first row's figure is the median of the per-round ratios ${pairs} (one unmeasured upload first); on a shared machine they scatter far more than the guard could cost, so the second row measures the guard's share inside each guarded run (from the start of the step until the upload began, against the whole step), which does not depend on how fast the machine happened to be that round.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P10: the image settings on a 1 GiB stream upload (not an image), and location removal from a 200 MB JPEG
+
+/**
+ * A 200 MB JPEG: real headers (Exif with GPS by piexifjs, an ICC profile, XMP and IPTC places,
+ * the tables and the scan header of a small photo), then 200 MB of scan data (random bytes with no
+ * 0xFF, so no marker appears in it) and EOI. The walk reads every byte of it looking for markers.
+ */
+async function writeBigJpeg(path: string, size: number): Promise<void> {
+  const photo = await jpegWithPlace(64, 48);
+  let at = 2;
+  while (!(photo[at] === 0xff && photo[at + 1] === 0xda)) {
+    at += 2 + ((photo[at + 2] << 8) | photo[at + 3]);
+  }
+  const header = photo.subarray(0, at + 2 + ((photo[at + 2] << 8) | photo[at + 3]));
+  const handle = await fs.open(path, 'w');
+  try {
+    await handle.write(header);
+    const block = randomBytes(MiB).map((byte) => (byte === 0xff ? 0xfe : byte));
+    for (let written = header.length; written < size - 2; written += MiB) {
+      await handle.write(block, 0, Math.min(MiB, size - 2 - written));
+    }
+    await handle.write(Buffer.from([0xff, 0xd9]));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function p10(emulator: EmulatorProcess, files: Files): Promise<Section> {
+  const target = { url: emulator.url, key: KEY };
+  const rounds = Math.max(ROUNDS, 11);
+  const on: WorkerResult[] = [];
+  const off: WorkerResult[] = [];
+  await runWorker({ kind: 'client', method: 'stream', images: 'off', file: files.big, folder: 'bench/p10-warm-up', ...target });
+  await emulator.command('clear');
+  for (let round = 0; round < rounds; round++) {
+    for (const images of round % 2 ? (['all', 'off'] as const) : (['off', 'all'] as const)) {
+      (images === 'all' ? on : off).push(await runWorker({ kind: 'client', method: 'stream', images, file: files.big, folder: `bench/p10-${images}`, ...target }));
+      await emulator.command('clear');
+    }
+    log(`  P10 round ${round + 1}: image settings on ${ms(on.at(-1)?.ms)}, off ${ms(off.at(-1)?.ms)}`);
+  }
+  const jpeg = join(files.dir, 'photo-200MB.jpg');
+  await writeBigJpeg(jpeg, 200_000_000);
+  const removed: WorkerResult[] = [];
+  const asIs: WorkerResult[] = [];
+  for (let round = 0; round < 3; round++) {
+    removed.push(await runWorker({ kind: 'client', method: 'stream', images: 'location', checkPlace: true, file: jpeg, folder: 'bench/p10-jpeg', ...target }));
+    await emulator.command('clear');
+    asIs.push(await runWorker({ kind: 'client', method: 'stream', images: 'off', checkPlace: true, file: jpeg, folder: 'bench/p10-jpeg-as-is', ...target }));
+    await emulator.command('clear');
+    log(`  P10 200 MB JPEG round ${round + 1}: location removed ${ms(removed.at(-1)?.ms)} +${bytes(removed.at(-1)?.peakGrowth ?? NaN)}, as is ${ms(asIs.at(-1)?.ms)} +${bytes(asIs.at(-1)?.peakGrowth ?? NaN)}`);
+  }
+  await fs.rm(jpeg, { force: true });
+  const failures = [...on, ...off, ...removed, ...asIs].filter((run) => !run.ok).map((run) => run.error);
+  if (removed.some((run) => run.extra?.gpsLeft !== false) || asIs.some((run) => run.extra?.gpsLeft !== true)) {
+    failures.push(`GPS left after removal: ${removed.map((run) => run.extra?.gpsLeft).join(', ')}; in the file sent as is: ${asIs.map((run) => run.extra?.gpsLeft).join(', ')}`);
+  }
+  const timeRatio = median(on.map((run, i) => (run.ok && off[i]?.ok ? run.ms / off[i].ms : NaN)).filter(Number.isFinite));
+  const pairs = on.map((run, i) => (off[i] ? ratio(run.ms / off[i].ms) : '')).join(', ');
+  const worstGrowth = Math.max(...removed.map((run) => run.peakGrowth));
+  const prepareMs = median(on.map((run) => Number(run.extra?.prepareMs ?? NaN)));
+  const ownRatio = median(on.map((run) => (run.ms + Number(run.extra?.prepareMs ?? NaN)) / run.ms).filter(Number.isFinite));
+  return {
+    rows: [
+      {
+        id: 'P10',
+        what: 'stream upload of a 1 GiB file (not an image) with every image setting on vs off',
+        measured: `on ${ms(median(on.map((run) => run.ms)))}, off ${ms(median(off.map((run) => run.ms)))}`,
+        comparedWith: `per-round ratios from ${ratio(Math.min(...on.map((run, i) => run.ms / off[i].ms)))} to ${ratio(Math.max(...on.map((run, i) => run.ms / off[i].ms)))}`,
+        figure: `${ratio(timeRatio, 3)} off`,
+        target: '≤ 1.03× off',
+        verdict: failures.length ? 'error' : verdict(timeRatio <= 1.03),
+      },
+      {
+        id: 'P10',
+        what: 'the image settings\' own step on that upload',
+        measured: `${ms(prepareMs)} of ${ms(median(on.map((run) => run.ms)))}`,
+        comparedWith: 'prepareImage on the same file, timed alone in the same process before each upload: (upload + step) ÷ upload',
+        figure: ratio(ownRatio, 4),
+        target: '≤ 1.03×',
+        verdict: failures.length ? 'error' : verdict(ownRatio <= 1.03),
+      },
+      {
+        id: 'P10',
+        what: 'location removed from a 200 MB JPEG while it streams: peak RSS growth',
+        measured: `+${bytes(worstGrowth)} (worst of 3), ${ms(median(removed.map((run) => run.ms)))}`,
+        comparedWith: `the same file sent as it is: +${bytes(Math.max(...asIs.map((run) => run.peakGrowth)))}, ${ms(median(asIs.map((run) => run.ms)))}`,
+        figure: `+${bytes(worstGrowth)}`,
+        target: '≤ 64 MiB',
+        verdict: failures.length ? 'error' : verdict(worstGrowth <= 64 * MiB),
+      },
+    ],
+    notes: [
+      `P10: ${rounds} interleaved rounds, each upload a fresh process: KieClient.uploadFile (stream) of the 1 GiB file with kieUpload.images.removeLocation, removeAllMetadata and optimize ({ maxWidth: 1920, format: "webp" }) on, against all three off; the figure is the median of the per-round ratios ${pairs}. The file is not an image: what the settings cost it is opening it to read its first 12 bytes, which the second row times alone (median ${ms(prepareMs)}); the per-round ratios scatter far more than that, with the machine. The 200 MB JPEG has real headers (Exif with GPS and orientation written by piexifjs, an ICC profile, XMP and IPTC places) and 200 MB of scan data without markers; with removeLocation on, the walk reads all of it for markers and the upload streams it as file ranges around the edited segments. After each upload the worker fetched the link's first 256 KiB and read its Exif with piexifjs: ${removed.every((run) => run.extra?.gpsLeft === false) ? 'no GPS left in any removal round, GPS present in every as-is round' : 'see failures'}.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
     ],
   };
 }
@@ -788,6 +889,7 @@ async function main(): Promise<number> {
     [['P8'], 'P8 the sensitive-file guard on a 1 GiB stream upload', () => p8(need().emulator, need().files)],
     [['P4', 'P5'], 'P4/P5 in the extension host', () => editorCases(need().emulator, bundle)],
     [['P9'], 'P9 a folder of 2,000 small files through the editor', () => p9(need().emulator)],
+    [['P10'], 'P10 image settings: a 1 GiB non-image, a 200 MB JPEG', () => p10(need().emulator, need().files)],
   ];
   try {
     for (const [ids, title, section] of sections) {
@@ -809,7 +911,7 @@ async function main(): Promise<number> {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
-  rows.sort((a, b) => a.id.localeCompare(b.id));
+  rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   const totalMs = performance.now() - started;
   const markdown = resultsMarkdown(facts, rows, notes, totalMs);
   log('');

@@ -9,9 +9,12 @@ import { performance } from 'node:perf_hooks';
 import { fetch, FormData, request } from 'undici';
 import { base64JsonBody, fileSource } from '../../src/core/bodies';
 import { KieClient } from '../../src/core/client';
+import { prepareImage } from '../../src/core/images/prepare';
+import { nullLogger } from '../../src/core/types';
 import { batchWorkers, mapConcurrent } from '../../src/core/pool';
 import { scanLinkTargets } from '../../src/core/markdownScan';
 import { inspectFile } from '../../src/core/sensitive';
+import { jpegSegments, readExif } from '../fixtures/exif';
 import { liveMemory, MiB, openFiles, PeakProbe, sampleMemory } from './proc';
 
 export interface UploadTarget {
@@ -22,8 +25,12 @@ export interface UploadTarget {
 }
 
 export type WorkerSpec =
-  /** KieClient.uploadFile, the extension's engine. */
-  | (UploadTarget & { kind: 'client'; method: 'stream' | 'base64'; file: string })
+  /**
+   * KieClient.uploadFile, the extension's engine. `images`: the image settings (default: as a fresh
+   * install, location removed); `all` also removes all metadata and optimises. `checkPlace`: fetch
+   * the link's first bytes afterwards and report whether Exif GPS is left (`gpsLeft`).
+   */
+  | (UploadTarget & { kind: 'client'; method: 'stream' | 'base64'; file: string; images?: ImageBench; checkPlace?: boolean })
   /** A stream upload as UploadService makes it: the sensitive-file guard (inspectFile) first, or not. */
   | (UploadTarget & { kind: 'guarded'; file: string; guard: boolean })
   /** undici fetch + FormData + fs.openAsBlob: the obvious code. */
@@ -38,6 +45,14 @@ export type WorkerSpec =
   | (UploadTarget & { kind: 'cancel'; file: string; abortAt: number })
   /** The link scan of a Markdown file, or markdown-it's parse of it: a first call, then `runs` more. */
   | { kind: 'markdown'; parser: 'scanner' | 'markdown-it'; file: string; runs: number };
+
+export type ImageBench = 'off' | 'location' | 'all';
+
+const IMAGE_SETTINGS: Record<ImageBench, { imageMetadata: { removeLocation: boolean; removeAllMetadata: boolean }; imageOptimize: unknown }> = {
+  off: { imageMetadata: { removeLocation: false, removeAllMetadata: false }, imageOptimize: 'off' },
+  location: { imageMetadata: { removeLocation: true, removeAllMetadata: false }, imageOptimize: 'off' },
+  all: { imageMetadata: { removeLocation: true, removeAllMetadata: true }, imageOptimize: { maxWidth: 1920, format: 'webp' } },
+};
 
 export interface WorkerResult {
   ok: boolean;
@@ -66,8 +81,31 @@ export interface StepUsage {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-function client(target: UploadTarget, maxRequests?: number): KieClient {
-  return new KieClient({ baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 }, maxRequests }, { getApiKey: () => target.key });
+function client(target: UploadTarget, maxRequests?: number, images: ImageBench = 'location'): KieClient {
+  return new KieClient(
+    { baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 }, maxRequests, ...IMAGE_SETTINGS[images] },
+    { getApiKey: () => target.key },
+  );
+}
+
+/** Whether the Exif at the start of a hosted JPEG still has a GPS directory (reads its first 256 KiB only). */
+async function gpsLeft(url: string): Promise<boolean> {
+  const response = await fetch(url);
+  const reader = response.body!.getReader();
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  while (length < 256 * 1024) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    parts.push(value);
+    length += value.length;
+  }
+  await reader.cancel();
+  const head = Buffer.concat(parts);
+  const exif = jpegSegments(head).find((segment) => segment.body.toString('latin1', 0, 4) === 'Exif');
+  return exif ? readExif(exif.body).gps > 0 : false;
 }
 
 async function measure(step: () => Promise<Record<string, unknown> | void>): Promise<WorkerResult> {
@@ -129,7 +167,12 @@ async function naiveBase64Upload(target: UploadTarget, file: string): Promise<un
 async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
   switch (spec.kind) {
     case 'client': {
-      const engine = client(spec);
+      const engine = client(spec, undefined, spec.images);
+      // What the image settings' own step costs this file, timed alone just before the measured upload (which runs it again).
+      const settings = IMAGE_SETTINGS[spec.images ?? 'location'];
+      const prepareStart = performance.now();
+      await prepareImage({ path: spec.file }, basename(spec.file), { ...settings.imageMetadata, optimize: settings.imageOptimize }, nullLogger);
+      const prepareMs = performance.now() - prepareStart;
       const result = await measure(async () => {
         const start = performance.now();
         let sentMs: number | undefined;
@@ -139,9 +182,12 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
           }
         };
         const record = await engine.uploadFile(spec.file, { method: spec.method }, { onProgress });
-        return { fileSize: record.fileSize, sentMs };
+        return { fileSize: record.fileSize, sentMs, url: record.url, notes: record.notes, prepareMs };
       });
       await engine.close();
+      if (spec.checkPlace && result.ok) {
+        result.extra = { ...result.extra, gpsLeft: await gpsLeft(String(result.extra?.url)) };
+      }
       return result;
     }
     case 'guarded': {

@@ -12,6 +12,9 @@ import type { Logger } from '../types';
 import { applyPlan, DamagedImage, memoryAccess, planMetadataRemoval, type MetadataNote, type MetadataPlan, type MetadataSettings, type RandomAccess } from './metadata';
 import { MAX_READ_BYTES, optimizeBeforeSend, turnUprightBeforeSend, wantsOptimisation } from './optimize/beforeSend';
 
+/** Reads larger than this share one buffer. */
+const SHARED_READ = 64 * 1024;
+
 export interface ImageSettings extends MetadataSettings {
   /** `kieUpload.images.optimize` as the user wrote it. */
   readonly optimize?: unknown;
@@ -35,15 +38,23 @@ function noteText(note: MetadataNote): string {
   }
 }
 
-/** Positioned reads of a file through one handle, in fresh buffers. */
+/**
+ * Positioned reads of a file through one handle. Reads of the scan data (1 MiB at a time) share one
+ * buffer, as RandomAccess allows: reading a 200 MB JPEG then adds no more than that buffer.
+ */
 async function openAccess(path: string): Promise<RandomAccess & { close(): Promise<void> }> {
   const handle = await fs.open(path, 'r');
+  let scratch: Buffer | undefined;
   try {
     const { size } = await handle.stat();
     return {
       size,
       async read(position, length) {
-        const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
+        const wanted = Math.max(0, Math.min(length, size - position));
+        if (wanted > SHARED_READ && (!scratch || scratch.length < wanted)) {
+          scratch = Buffer.allocUnsafeSlow(wanted);
+        }
+        const buffer = wanted > SHARED_READ ? scratch!.subarray(0, wanted) : Buffer.allocUnsafe(wanted);
         let filled = 0;
         while (filled < buffer.length) {
           const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
