@@ -21,6 +21,7 @@ import { UploadFlow } from './upload/uploadFlow';
 import { UploadService } from './upload/uploadService';
 import { UploadStatus } from './upload/uploadStatus';
 import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
+import { willOptimise } from './core/images/optimize/settings';
 
 /** Builds the services, registers every feature, and returns the API for other extensions. */
 export function activate(context: vscode.ExtensionContext): KieUploadApi {
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     uploads,
     pending: new PendingLinks((jobs) => flow.run(jobs, { interactive: true, intoDocument: true })),
     preferUpload: () => config.preferUploadOnDropAndPaste,
+    optimising: (fileName) => willOptimise(config.imageOptimize, fileName),
     onSettled: testing && ((outcomes) => testing.settledDropsAndPastes.push(outcomes)),
   });
   const linkHealth = registerLinkHealth({ history, warningHours: () => config.expiryWarningHours });

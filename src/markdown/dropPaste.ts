@@ -13,6 +13,8 @@ export interface DropPasteDeps {
   pending: PendingLinks;
   /** `kieUpload.dropAndPaste.preferUpload`: offer the upload first instead of after the built-in edits. */
   preferUpload: () => boolean;
+  /** Whether an upload of this name will be optimised first (its placeholder says so). */
+  optimising?: (fileName: string) => boolean;
   /** Told when the uploads of a drop or paste have settled (the integration tests wait on it). */
   onSettled?: (outcomes: UploadOutcome[]) => void;
 }
@@ -114,7 +116,7 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
     for (const uri of uris) {
       const label = uri.path.slice(uri.path.lastIndexOf('/') + 1);
       const size = await sizeOf(uri);
-      uploads.push({ label, size, start: (controls) => this.deps.uploads.uploadFile(uri, {}, controls) });
+      uploads.push({ label, size, optimising: this.deps.optimising?.(label), start: (controls) => this.deps.uploads.uploadFile(uri, {}, controls) });
     }
     if (uris.length > 0) {
       return uploads;
@@ -129,6 +131,7 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
       uploads.push({
         label: name,
         size,
+        optimising: this.deps.optimising?.(name),
         start: async (controls) =>
           file.uri ? this.deps.uploads.uploadFile(file.uri, {}, controls) : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64' }, controls),
       });

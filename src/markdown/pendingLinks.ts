@@ -21,7 +21,8 @@ interface Replacement {
 
 /**
  * Placeholder links for uploads that are still running, so that a drop or a paste never blocks the
- * editor: `![Uploading photo.png…](kie-upload-pending:abc123)` goes in at once; when the uploads end,
+ * editor: `![Uploading photo.png…](kie-upload-pending:abc123)` ("Optimising and uploading" when
+ * kieUpload.images.optimize will re-encode it first) goes in at once; when the uploads end,
  * the placeholders become the real links (failed ones disappear; the upload summary says why).
  * Only the document's own placeholder ranges are edited: never the global undo/redo commands, which
  * act on whatever has focus (the Explorer's file operations included).
@@ -35,7 +36,12 @@ export class PendingLinks {
   /** The placeholder text for these uploads, one per line, and the ids to pass to `begin`. */
   placeholders(uploads: readonly PendingUpload[]): { text: string; ids: string[] } {
     const ids = uploads.map(() => randomBytes(6).toString('hex'));
-    const text = uploads.map((upload, index) => `![${escapeLinkText(`Uploading ${upload.label}…`)}](${SCHEME}:${ids[index]})`).join('\n');
+    const text = uploads
+      .map((upload, index) => {
+        const what = upload.optimising ? vscode.l10n.t('Optimising and uploading {0}…', upload.label) : vscode.l10n.t('Uploading {0}…', upload.label);
+        return `![${escapeLinkText(what)}](${SCHEME}:${ids[index]})`;
+      })
+      .join('\n');
     return { text, ids };
   }
 

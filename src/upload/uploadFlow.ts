@@ -34,6 +34,8 @@ export interface UploadJob {
   readonly label: string;
   /** Bytes that will be sent, when known in advance (for the progress total). */
   readonly size: number;
+  /** Whether kieUpload.images.optimize will re-encode it first (a drop or paste placeholder says so). */
+  readonly optimising?: boolean;
   start(controls: UploadControls): Promise<UploadOutcome>;
   /** The same upload past the sensitive-file guard, for when the person who chose the file says so. */
   startAnyway?(controls: UploadControls): Promise<UploadOutcome>;

@@ -76,6 +76,29 @@ describe('images: no location leaves the machine, whatever the door', function (
     assert.ok(editor.document.getText().includes(pasted.record!.url) && editor.document.getText().includes(dropped.record!.url), 'both links were inserted');
   });
 
+  it('a paste with kieUpload.images.optimize on: its placeholder says it is being optimised, then the smaller image\'s link replaces it', async () => {
+    await settings().update('images.optimize', { maxWidth: 32, format: 'webp' }, vscode.ConfigurationTarget.Global);
+    const { testing } = await api();
+    const settledBefore = testing.settledDropsAndPastes.length;
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: '' }));
+    const paste = new vscode.DataTransfer();
+    paste.set('image/png', new FileItem('shot.png', await pngWithPlace(640, 480)));
+    emulator.faults.latencyMs = 1500;
+    try {
+      const [edit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], paste, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
+      assert.ok(edit);
+      await applyEdit(editor, edit, () => testing.dropPaste!.resolveDocumentPasteEdit(edit));
+      assert.match(editor.document.getText(), /^!\[Optimising and uploading shot\.png…\]\(kie-upload-pending:[0-9a-f]+\)$/);
+      const [outcome] = await untilSettled(settledBefore + 1);
+      assert.equal(outcome.record?.fileName, 'shot.webp');
+      assert.equal(editor.document.getText(), `![shot](${outcome.record!.url})`);
+      assert.deepEqual(placesIn(await received(outcome.record), 'webp'), []);
+    } finally {
+      emulator.faults.latencyMs = 0;
+      await settings().update('images.optimize', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('the agent tool kie_upload_files and Upload Local Images in Document publish the photo without its place', async () => {
     const jpeg = await jpegWithPlace(800, 600);
     await put('agent.jpg', jpeg);

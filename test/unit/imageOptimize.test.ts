@@ -1,27 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { codecs, type RawImage } from '../../src/core/images/optimize/codecs';
+import { codecs } from '../../src/core/images/optimize/codecs';
 import { optimizeImage, parseOptimizeSetting } from '../../src/core/images/optimize';
+import { describeOptimisation } from '../../src/core/images/optimize/beforeSend';
+import { photoLike, pixelHash } from '../fixtures/images';
 import { sniffImage } from '../../src/core/images/optimize/sniff';
 
-/** A photo-like image: smooth gradients with noise, so that encoders cannot make it trivially small. */
-function photoLike(width: number, height: number, seed = 7): RawImage {
-  const data = new Uint8ClampedArray(width * height * 4);
-  let s = seed;
-  const noise = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24) % 24;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      data[i] = (x * 255) / width + noise();
-      data[i + 1] = (y * 255) / height + noise();
-      data[i + 2] = 128 + 100 * Math.sin((x + y) / 90) + noise();
-      data[i + 3] = 255;
-    }
-  }
-  return { data, width, height };
-}
 
-const pixelHash = (image: RawImage) => createHash('sha256').update(image.data).digest('hex');
 
 /** A JPEG with an Exif APP1 segment carrying only the orientation tag. */
 function withOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
@@ -47,7 +31,7 @@ describe('image optimisation (jSquash codecs, under plain Node)', function () {
     assert.equal(sniffImage(result.bytes)?.kind, 'webp');
     const decoded = await (await codecs()).decode('webp', result.bytes);
     assert.deepEqual([decoded.width, decoded.height], [1920, 1440]);
-    assert.match(result.note ?? '', /^\d+(\.\d)? MB → \d+ KB, 1920 px wide, WebP$/);
+    assert.match(describeOptimisation(result.facts!), /^\d+(\.\d)? MB → \d+ KB, 1920 px wide, WebP$/);
   });
 
   it('with format "jpeg" and a maxHeight, sends a smaller JPEG within both bounds', async () => {
@@ -56,7 +40,7 @@ describe('image optimisation (jSquash codecs, under plain Node)', function () {
     assert.ok(result.bytes.length < photo.length);
     const decoded = await (await codecs()).decode('jpeg', result.bytes);
     assert.deepEqual([decoded.width, decoded.height], [1333, 1000]);
-    assert.match(result.note ?? '', /1333 px wide, JPEG$/);
+    assert.match(describeOptimisation(result.facts!), /1333 px wide, JPEG$/);
   });
 
   it('turns an Exif orientation 6 photo upright before resizing', async () => {
@@ -96,7 +80,7 @@ describe('image optimisation (jSquash codecs, under plain Node)', function () {
     new DataView(huge.buffer).setUint32(20, 6_000);
     const big = await optimizeImage(huge, 'big.png', parseOptimizeSetting({ maxWidth: 100 }));
     assert.equal(big.bytes, huge);
-    assert.match(big.note ?? '', /10000×6000 is over 50 MP/);
+    assert.match(describeOptimisation(big.facts!), /10000×6000 is over 50 MP/);
     const cut = photo.subarray(0, 2000);
     const broken = await optimizeImage(cut, 'cut.jpg', parseOptimizeSetting({ maxWidth: 100, format: 'webp' }));
     assert.equal(broken.bytes, cut);

@@ -4,26 +4,13 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KieClient } from '../../src/core/client';
-import { codecs, type RawImage } from '../../src/core/images/optimize/codecs';
+import { codecs } from '../../src/core/images/optimize/codecs';
 import { UploadError } from '../../src/core/errors';
+import { photoLike } from '../fixtures/images';
 import { startEmulator, type Emulator } from '../emulator/server';
 
 const KEY = 'test-key-123456';
 
-function photoLike(width: number, height: number): RawImage {
-  const data = new Uint8ClampedArray(width * height * 4);
-  let s = 11;
-  for (let i = 0; i < width * height; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    const x = i % width;
-    const y = (i / width) | 0;
-    data[i * 4] = (x * 255) / width + (s >>> 27);
-    data[i * 4 + 1] = (y * 255) / height + ((s >>> 22) & 31);
-    data[i * 4 + 2] = 128 + 100 * Math.sin((x + y) / 70);
-    data[i * 4 + 3] = 255;
-  }
-  return { data, width, height };
-}
 
 describe('kieUpload.images.optimize: what reaches the emulator', function () {
   this.timeout(180_000);

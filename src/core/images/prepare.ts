@@ -10,7 +10,7 @@ import { memorySource, piecesSource, type ByteSource } from '../bodies';
 import { UploadError } from '../errors';
 import type { Logger } from '../types';
 import { applyPlan, DamagedImage, memoryAccess, planMetadataRemoval, type MetadataNote, type MetadataPlan, type MetadataSettings, type RandomAccess } from './metadata';
-import { MAX_READ_BYTES, optimizeBeforeSend, turnUprightBeforeSend, wantsOptimisation } from './optimize/beforeSend';
+import { MAX_READ_BYTES, optimizeBeforeSend, turnUprightBeforeSend, willOptimise } from './optimize/beforeSend';
 
 /** Reads larger than this share one buffer. */
 const SHARED_READ = 64 * 1024;
@@ -103,7 +103,7 @@ export async function prepareImage(
     try {
       const plan = await planOrRefuse(access, settings, fileName);
       if (plan?.changed) {
-        if (bytes || plan.orientation > 1 || wantsOptimisation(settings.optimize, fileName)) {
+        if (bytes || plan.orientation > 1 || willOptimise(settings.optimize, fileName)) {
           bytes = await materialise(access, plan, fileName, bytes !== undefined);
         }
         source = bytes ? memorySource(bytes) : piecesSource(input.path!, plan.pieces, plan.size);

@@ -4,23 +4,36 @@
  * actually optimised.
  */
 import { readFile, stat } from 'node:fs/promises';
+import * as l10n from '@vscode/l10n';
 import { UploadError } from '../../errors';
 import type { Logger } from '../../types';
-import { parseOptimizeSetting } from './settings';
+import type { OptimizeFacts } from './index';
+import { parseOptimizeSetting, willOptimise } from './settings';
 
-const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
+export { willOptimise } from './settings';
+
 /** Files larger than this are not read whole to be optimised (the pixel limit refuses them anyway). */
 export const MAX_READ_BYTES = 256 * 1024 * 1024;
 
-/** Whether `optimizeBeforeSend` will decode this file (a malformed setting counts: it then refuses the upload). */
-export function wantsOptimisation(setting: unknown, fileName: string): boolean {
-  if (!IMAGE_NAME.test(fileName)) {
-    return false;
+export function formatSize(bytes: number): string {
+  if (bytes < 1000) {
+    return `${bytes} B`;
   }
-  try {
-    return parseOptimizeSetting(setting).kind !== 'off';
-  } catch {
-    return true;
+  if (bytes < 1_000_000) {
+    return `${Math.round(bytes / 1000)} KB`;
+  }
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** The note on a record, in the editor's language: "1.9 MB → 310 KB, 1920 px wide, WebP". */
+export function describeOptimisation(facts: OptimizeFacts): string {
+  switch (facts.kind) {
+    case 'resized':
+      return l10n.t('{0} → {1}, {2} px wide, {3}', formatSize(facts.before), formatSize(facts.after), facts.width, facts.format);
+    case 'lossless':
+      return l10n.t('{0} → {1}, lossless PNG', formatSize(facts.before), formatSize(facts.after));
+    default:
+      return l10n.t('not optimised: {0}×{1} is over {2} MP', facts.width, facts.height, facts.limitMp);
   }
 }
 
@@ -53,7 +66,7 @@ export async function optimizeBeforeSend(
   } catch (error) {
     throw new UploadError('invalid-input', (error as Error).message);
   }
-  if (spec.kind === 'off' || !IMAGE_NAME.test(fileName)) {
+  if (spec.kind === 'off' || !willOptimise(setting, fileName)) {
     return undefined;
   }
   try {
@@ -66,7 +79,7 @@ export async function optimizeBeforeSend(
     if (result.error) {
       logger.warn(`Image optimisation of ${fileName} failed (${result.error}); the original is sent.`);
     }
-    return result.changed || result.note ? { data: result.bytes, fileName: result.fileName, note: result.note } : undefined;
+    return result.changed || result.facts ? { data: result.bytes, fileName: result.fileName, note: result.facts && describeOptimisation(result.facts) } : undefined;
   } catch (error) {
     logger.warn(`Image optimisation of ${fileName} failed (${(error as Error).message}); the original is sent.`);
     return undefined;

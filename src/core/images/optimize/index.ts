@@ -14,24 +14,22 @@ export interface OptimizeResult {
   /** The file name to send (its extension follows a changed format: `photo.jpg` → `photo.webp`). */
   readonly fileName: string;
   readonly changed: boolean;
-  /** For the upload summary and the history tooltip, e.g. "1.9 MB → 310 KB, 1920 px wide, WebP". */
-  readonly note?: string;
+  /**
+   * What was done, for the upload summary and the history tooltip ("1.9 MB → 310 KB, 1920 px wide,
+   * WebP"); the engine words it in the editor's language (see `describeOptimisation`).
+   */
+  readonly facts?: OptimizeFacts;
   /** A codec's error message, for the log, when the original was sent because of it. */
   readonly error?: string;
 }
 
+export type OptimizeFacts =
+  | { readonly kind: 'resized'; readonly before: number; readonly after: number; readonly width: number; readonly format: string }
+  | { readonly kind: 'lossless'; readonly before: number; readonly after: number }
+  | { readonly kind: 'too-many-pixels'; readonly width: number; readonly height: number; readonly limitMp: number };
+
 const LABEL: Record<ImageKind, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP' };
 const EXTENSION: Record<ImageKind, string> = { png: '.png', jpeg: '.jpg', webp: '.webp' };
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) {
-    return `${bytes} B`;
-  }
-  if (bytes < 1_000_000) {
-    return `${Math.round(bytes / 1000)} KB`;
-  }
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
-}
 
 function renamed(fileName: string, from: ImageKind, to: ImageKind): string {
   if (from === to) {
@@ -61,7 +59,7 @@ async function reencode(bytes: Uint8Array, kind: ImageKind, spec: Extract<Optimi
   return { bytes: await c.encode(target, image, spec.quality), kind: target, width: image.width };
 }
 
-/** `bytes` optimised per `spec`; the original (with a note when it matters) whenever that is not smaller. */
+/** `bytes` optimised per `spec`; the original (with facts when they matter) whenever that is not smaller. */
 export async function optimizeImage(bytes: Uint8Array, fileName: string, spec: OptimizeSpec): Promise<OptimizeResult> {
   const original: OptimizeResult = { bytes, fileName, changed: false };
   const header = sniffImage(bytes);
@@ -69,7 +67,7 @@ export async function optimizeImage(bytes: Uint8Array, fileName: string, spec: O
     return original;
   }
   if (header.width * header.height > MAX_PIXELS) {
-    return { ...original, note: `not optimised: ${header.width}×${header.height} is over ${MAX_PIXELS / 1_000_000} MP` };
+    return { ...original, facts: { kind: 'too-many-pixels', width: header.width, height: header.height, limitMp: MAX_PIXELS / 1_000_000 } };
   }
   if (!looksComplete(bytes, header.kind)) {
     return { ...original, error: `the ${LABEL[header.kind]} image is cut short; it is sent as it is` };
@@ -83,15 +81,15 @@ export async function optimizeImage(bytes: Uint8Array, fileName: string, spec: O
       }
       const out = await (await codecs()).losslessPng(bytes);
       return out.length < bytes.length
-        ? { bytes: out, fileName, changed: true, note: `${formatSize(bytes.length)} → ${formatSize(out.length)}, lossless PNG` }
+        ? { bytes: out, fileName, changed: true, facts: { kind: 'lossless', before: bytes.length, after: out.length } }
         : original;
     }
     const out = await reencode(bytes, header.kind, spec);
     if (out.bytes.length >= bytes.length) {
       return original;
     }
-    const note = `${formatSize(bytes.length)} → ${formatSize(out.bytes.length)}, ${out.width} px wide, ${LABEL[out.kind]}`;
-    return { bytes: out.bytes, fileName: renamed(fileName, header.kind, out.kind), changed: true, note };
+    const facts: OptimizeFacts = { kind: 'resized', before: bytes.length, after: out.bytes.length, width: out.width, format: LABEL[out.kind] };
+    return { bytes: out.bytes, fileName: renamed(fileName, header.kind, out.kind), changed: true, facts };
   } catch (error) {
     return { ...original, error: error instanceof Error ? error.message : String(error) };
   }

@@ -52,3 +52,20 @@ export function parseOptimizeSetting(value: unknown): OptimizeSpec {
   }
   return { kind: 'preset', maxWidth, maxHeight, quality, format };
 }
+
+const IMAGE_NAME = /\.(jpe?g|png|webp)$/i;
+
+/**
+ * Whether an upload of this name will be decoded to be optimised (a malformed setting counts: the
+ * upload then refuses it). The drop and paste placeholder says so while it runs.
+ */
+export function willOptimise(setting: unknown, fileName: string): boolean {
+  if (!IMAGE_NAME.test(fileName)) {
+    return false;
+  }
+  try {
+    return parseOptimizeSetting(setting).kind !== 'off';
+  } catch {
+    return true;
+  }
+}
