@@ -7,7 +7,7 @@ import { UploadError } from '../../src/core/errors';
 import { applyOrientation } from '../../src/core/images/optimize/orientation';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import { startEmulator, type Emulator } from '../emulator/server';
-import { iccProfile, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
+import { iccProfile, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
 
 const KEY = 'test-key-123456';
 
@@ -57,11 +57,21 @@ describe('image metadata: what reaches the emulator', function () {
     assert.equal(record.fileName, 'large.jpg');
   });
 
-  it('a small PNG file, a pasted WebP (base64) and a JPEG sent as base64 arrive with no place', async () => {
-    const png = await received((await client().uploadFile(await write('small.png', await pngWithPlace()))).url);
+  it('a small PNG file, a pasted WebP (base64) and a JPEG sent as base64 arrive with no place, orientation, profile and pixels kept', async () => {
+    const c = await codecs();
+    const original = await pngWithPlace();
+    const png = await received((await client().uploadFile(await write('small.png', original))).url);
     assert.deepEqual(placesIn(png, 'png'), []);
-    const webpRecord = await client().uploadData(await webpWithPlace(), 'paste.webp');
-    assert.deepEqual(placesIn(await received(webpRecord.url), 'webp'), []);
+    assert.equal(readExif(pngChunks(png).find((chunk) => chunk.type === 'eXIf')!.data).orientation, 6);
+    assert.ok(pngChunks(png).find((chunk) => chunk.type === 'iCCP')!.data.equals(pngChunks(original).find((chunk) => chunk.type === 'iCCP')!.data));
+    assert.equal(pixelHash(await c.decode('png', png)), pixelHash(await c.decode('png', original)));
+    const pasted = await webpWithPlace();
+    const webpRecord = await client().uploadData(pasted, 'paste.webp');
+    const webp = await received(webpRecord.url);
+    assert.deepEqual(placesIn(webp, 'webp'), []);
+    assert.equal(readExif(webpChunks(webp).find((chunk) => chunk.type === 'EXIF')!.data).orientation, 6);
+    assert.ok(webpChunks(webp).find((chunk) => chunk.type === 'ICCP')!.data.equals(iccProfile()));
+    assert.equal(pixelHash(await c.decode('webp', webp)), pixelHash(await c.decode('webp', pasted)));
     assert.deepEqual(webpRecord.notes, ['location removed']);
     const jpegRecord = await client().uploadFile(await write('b64.jpg', await jpegWithPlace(1200, 900)), { method: 'base64' });
     assert.equal(jpegRecord.method, 'base64');
@@ -108,6 +118,17 @@ describe('image metadata: what reaches the emulator', function () {
     assert.ok(pngChunks(bytes).some((c) => c.type === 'iCCP'), 'the profile is kept');
     const c = await codecs();
     assert.equal(pixelHash(await c.decode('png', bytes)), pixelHash(applyOrientation(await c.decode('png', png), 6)));
+  });
+
+  it('removeAllMetadata: a WebP with orientation 6 arrives with no EXIF or XMP chunk, upright, its ICC profile carried over', async () => {
+    const record = await client({ removeLocation: true, removeAllMetadata: true }).uploadData(await webpWithPlace(64, 48), 'turned.webp');
+    const bytes = await received(record.url);
+    const types = webpChunks(bytes).map((chunk) => chunk.type);
+    assert.ok(!types.includes('EXIF') && !types.includes('XMP '), types.join(' '));
+    assert.ok(webpChunks(bytes).find((chunk) => chunk.type === 'ICCP')!.data.equals(iccProfile()), 'the profile is carried over');
+    assert.equal(bytes.readUInt32LE(4) + 8, bytes.length);
+    const image = await (await codecs()).decode('webp', bytes);
+    assert.deepEqual([image.width, image.height], [48, 64]);
   });
 
   it('optimisation after location removal: the smaller image has no place, and both are noted', async () => {
