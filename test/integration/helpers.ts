@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { KieUploadApi } from '../../src/api';
 import type { UploadOutcome } from '../../src/core/types';
@@ -90,3 +91,14 @@ export async function untilSettled(count: number): Promise<UploadOutcome[]> {
   return testing.settledDropsAndPastes[count - 1];
 }
 
+/** Waits until the editor has read a change to settings.json (or 3 s). */
+export async function writeWorkspaceSettings(settingsFile: vscode.Uri, settings: Record<string, unknown>): Promise<void> {
+  const changed = new Promise<void>((resolve) => {
+    const listener = vscode.workspace.onDidChangeConfiguration(() => {
+      listener.dispose();
+      resolve();
+    });
+  });
+  await fs.writeFile(settingsFile.fsPath, JSON.stringify(settings, null, 2));
+  await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, 3000))]);
+}

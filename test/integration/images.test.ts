@@ -5,7 +5,7 @@ import type { UploadOutcome, UploadRecord } from '../../src/core/types';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import type { Emulator } from '../emulator/server';
 import { jpegSegments, jpegWithPlace, placesIn, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
-import { api, applyEdit, cleanUp, FileItem, untilSettled, useEmulator, workspaceFile } from './helpers';
+import { api, applyEdit, cleanUp, FileItem, untilSettled, useEmulator, workspaceFile, writeWorkspaceSettings } from './helpers';
 
 async function received(record: UploadRecord | undefined): Promise<Buffer> {
   assert.ok(record, 'uploaded');
@@ -126,6 +126,19 @@ describe('images: no location leaves the machine, whatever the door', function (
     const image = await (await codecs()).decode('jpeg', bytes);
     assert.deepEqual([image.width, image.height], [240, 320], 'turned as orientation 6 said');
     assert.deepEqual(outcome.record!.notes, ['all metadata removed', 'turned upright']);
+  });
+
+  it('a workspace cannot send a photo with its place: removeLocation false in .vscode/settings.json is ignored', async () => {
+    const settingsFile = workspaceFile('.vscode/settings.json');
+    const original = await fs.readFile(settingsFile.fsPath, 'utf8');
+    try {
+      await writeWorkspaceSettings(settingsFile, { ...(JSON.parse(original) as object), 'kieUpload.images.removeLocation': false });
+      assert.equal(settings().inspect('images.removeLocation')?.workspaceValue ?? false, false, 'the workspace value is there to be ignored');
+      const [outcome] = await (await api()).uploadFiles([await put('workspace-says.jpg', await jpegWithPlace(640, 480))]);
+      assert.deepEqual(placesIn(await received(outcome.record), 'jpeg'), []);
+    } finally {
+      await writeWorkspaceSettings(settingsFile, JSON.parse(original) as Record<string, unknown>);
+    }
   });
 
   it('removeLocation turned off in user settings: the photo is sent byte for byte', async () => {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { UploadOptions, UploadOutcome } from '../../src/core/types';
 import type { Emulator } from '../emulator/server';
-import { api, cleanUp, useEmulator, workspaceFile } from './helpers';
+import { api, cleanUp, useEmulator, workspaceFile, writeWorkspaceSettings } from './helpers';
 
 // Planted secrets, written into the test's copy of the workspace at run time.
 const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEAwJ3b0TEST0NOT0A0REAL0KEY', '-----END RSA PRIVATE KEY-----', ''].join('\n');
@@ -22,18 +22,6 @@ async function writeFolder(): Promise<void> {
   await fs.writeFile(`${dir}/meeting-notes.txt`, `Agenda\n\nthe deploy key, for now:\n${PEM}`);
   await fs.writeFile(`${dir}/one.txt`, 'the first ordinary file\n');
   await fs.writeFile(`${dir}/two.txt`, 'the second ordinary file\n');
-}
-
-/** Waits until the editor has read a change to settings.json (or 3 s). */
-async function writeWorkspaceSettings(settingsFile: vscode.Uri, settings: Record<string, unknown>): Promise<void> {
-  const changed = new Promise<void>((resolve) => {
-    const listener = vscode.workspace.onDidChangeConfiguration(() => {
-      listener.dispose();
-      resolve();
-    });
-  });
-  await fs.writeFile(settingsFile.fsPath, JSON.stringify(settings, null, 2));
-  await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, 3000))]);
 }
 
 describe('the sensitive-file guard', () => {
