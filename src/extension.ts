@@ -17,6 +17,7 @@ import { RedactingLogger } from './platform/log';
 import { createTestingHandle } from './platform/testing';
 import { configureMessages } from './upload/engineLoader';
 import { reuploadRecords } from './upload/reupload';
+import { showReuseQuestion } from './upload/reuseLinks';
 import { UploadFlow } from './upload/uploadFlow';
 import { UploadService } from './upload/uploadService';
 import { UploadStatus } from './upload/uploadStatus';
@@ -113,7 +114,18 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
     registerDropPaste(dropPaste),
     linkHealth,
     registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
-    registerCommands({ keys, getConfig, history, uploads, flow, status, recentUploads, publisher, keepAlive }),
+    registerCommands({
+      keys,
+      getConfig,
+      history,
+      uploads,
+      flow,
+      status,
+      recentUploads,
+      publisher,
+      keepAlive,
+      askReuse: testing && ((question) => (testing.answerReuse ?? showReuseQuestion)(question)),
+    }),
   );
   warnings.check();
   // Overdue links are renewed and dead ones reported in the background: activation does not wait.
@@ -123,7 +135,9 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
   const api: KieUploadApi = {
     uploadFiles: (uris, options) => uploads.uploadFiles(uris, options),
     uploadUrl: (url, options) => uploads.uploadUrl(url, options),
+    uploadUrls: (urls, options) => uploads.uploadUrls(urls, options),
     uploadData: (data, fileName, options) => uploads.uploadData(data, fileName, options),
+    verify: (id) => uploads.verify(id),
     history: () => history.list(),
     onDidChangeHistory: historyChanged.event,
   };

@@ -5,6 +5,7 @@ import type { DocumentPublisher } from '../markdown/publishDocument';
 import type { KieConfig } from '../platform/config';
 import type { KeyStore } from '../platform/keyStore';
 import { reuploadRecords } from '../upload/reupload';
+import type { AskReuse } from '../upload/reuseLinks';
 import type { UploadFlow } from '../upload/uploadFlow';
 import type { UploadService } from '../upload/uploadService';
 import type { UploadStatus } from '../upload/uploadStatus';
@@ -24,6 +25,8 @@ import { UploadActiveFileCommand } from './uploadActiveFileCommand';
 import { UploadFilesCommand, UploadFromExplorerCommand } from './uploadFilesCommand';
 import { UploadLocalImagesCommand } from './uploadLocalImagesCommand';
 import { UploadUrlCommand } from './uploadUrlCommand';
+import { UploadUrlsInSelectionCommand } from './uploadUrlsInSelectionCommand';
+import { VerifyLinkCommand } from './verifyLinkCommand';
 
 /** What the commands act on: the services extension.ts builds. */
 export interface CommandServices {
@@ -36,17 +39,20 @@ export interface CommandServices {
   recentUploads: RecentUploadsProvider;
   publisher: DocumentPublisher;
   keepAlive: KeepAliveService;
+  /** Stands in for the Reuse Link question (test mode only). */
+  askReuse?: AskReuse;
 }
 
 /** Every command the manifest contributes, one module each (an integration test checks both lists match). */
 export function allCommands(services: CommandServices): Command[] {
   const { keys, getConfig, history, uploads, flow, status } = services;
-  const uploadDeps = { uploads, flow };
+  const uploadDeps = { uploads, flow, askReuse: services.askReuse };
   return [
     new UploadFilesCommand(uploadDeps),
     new UploadFromExplorerCommand(uploadDeps),
     new UploadActiveFileCommand(uploadDeps),
     new UploadUrlCommand({ ...uploadDeps, getConfig }),
+    new UploadUrlsInSelectionCommand(uploadDeps),
     new CancelUploadsCommand(status),
     new SetApiKeyCommand(keys),
     new ClearApiKeyCommand(keys),
@@ -58,6 +64,7 @@ export function allCommands(services: CommandServices): Command[] {
     new DownloadToWorkspaceCommand(history, { uploads, status }),
     new ReuploadCommand(history, uploadDeps),
     new RemoveFromHistoryCommand(history),
+    new VerifyLinkCommand(history, uploads, (records) => reuploadRecords(uploadDeps, records)),
     new ClearExpiredCommand(history),
     new RefreshCommand(history, services.recentUploads),
     new UploadLocalImagesCommand(services.publisher),

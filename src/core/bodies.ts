@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { chunkHasher, type ChunkHasher } from './streamHash';
 import { FormDataEncoder, type FileLike, type FormDataEntryValue, type FormDataLike } from 'form-data-encoder';
 
 /**
@@ -17,6 +19,11 @@ export interface ByteSource {
   readonly size: number;
   /** The bytes in chunks; a chunk is only valid until the next one is requested. */
   read(chunkSize: number): AsyncIterable<Uint8Array>;
+  /**
+   * For a source made with hashing on: the hex SHA-256 of the last read that reached the end, taken
+   * while it was read (every read, a retry's too, hashes afresh); undefined before that.
+   */
+  sha256?(): string | undefined;
 }
 
 // Large reads keep the per-chunk overhead (thread-pool hops, socket writes, epoll wake-ups) small
@@ -30,10 +37,18 @@ const STREAM_CHUNK = 2 * 1024 * 1024;
 const BASE64_CHUNK = 3 * 64 * 1024;
 const BASE64_PIECE = 3 * 16 * 1024;
 
-export function fileSource(path: string, size: number): ByteSource {
+export function fileSource(path: string, size: number, hash = false): ByteSource {
+  if (!hash) {
+    return { size, read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, 0, size, chunkSize)) };
+  }
+  let digest: string | undefined;
   return {
     size,
-    read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, 0, size, chunkSize)),
+    read: (chunkSize) => {
+      digest = undefined;
+      return size === 0 ? emptyHashed((hex) => (digest = hex)) : fileChunks(path, 0, size, chunkSize, { hasher: chunkHasher(size), done: (hex) => (digest = hex) });
+    },
+    sha256: () => digest,
   };
 }
 
@@ -70,10 +85,12 @@ export function piecesSource(path: string, pieces: ReadonlyArray<{ readonly star
  * kernel (or TLS) holds its own copy by then. That is why a short read is continued rather than
  * handed out: every chunk but the last is a full `chunkSize`, far above that mark.
  */
-async function* fileChunks(path: string, start: number, size: number, chunkSize: number): AsyncIterable<Uint8Array> {
+async function* fileChunks(path: string, start: number, size: number, chunkSize: number, hashing?: { hasher: ChunkHasher; done: (hex: string) => void }): AsyncIterable<Uint8Array> {
   const handle = await fs.open(path, 'r');
   const length = Math.min(chunkSize, size);
-  const buffers = [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
+  const hasher = hashing?.hasher;
+  // Hashing: a buffer is filled again only once it is hashed too (see streamHash.ts).
+  const buffers = hasher ? hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
   const fill = async (buffer: Buffer, position: number): Promise<number> => {
     const wanted = Math.min(length, size - position);
     let filled = 0;
@@ -94,18 +111,27 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
       const bytes = await reading;
       reading = undefined;
       const chunk = buffers[turn].subarray(0, bytes);
+      if (bytes > 0) {
+        hasher?.add(turn, bytes);
+      }
       offset += bytes;
       turn = 1 - turn;
       // A short chunk is the end: of the size, or of a file that shrank (undici then reports the
       // Content-Length mismatch).
       if (bytes === length && offset < size) {
-        reading = quiet(fill(buffers[turn], offset));
+        const next = turn;
+        reading = quiet(hasher ? hasher.released(next).then(() => fill(buffers[next], offset)) : fill(buffers[next], offset));
       }
       if (bytes > 0) {
         yield chunk;
       }
     }
+    if (hashing && offset === size) {
+      hashing.done(await hashing.hasher.digest());
+      hashing = undefined;
+    }
   } finally {
+    hashing?.hasher.abandon();
     // Never close the file under a read still in flight (an upload cancelled mid-chunk).
     await reading?.catch(() => undefined);
     await handle.close();
@@ -118,14 +144,21 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-export function memorySource(data: Uint8Array): ByteSource {
+export function memorySource(data: Uint8Array, hash = false): ByteSource {
+  let digest: string | undefined;
   return {
     size: data.byteLength,
     async *read(chunkSize) {
+      digest = undefined;
+      const sha = hash ? createHash('sha256') : undefined;
       for (let offset = 0; offset < data.byteLength; offset += chunkSize) {
-        yield data.subarray(offset, offset + chunkSize);
+        const chunk = data.subarray(offset, offset + chunkSize);
+        sha?.update(chunk);
+        yield chunk;
       }
+      digest = sha?.digest('hex');
     },
+    ...(hash ? { sha256: () => digest } : {}),
   };
 }
 
@@ -204,6 +237,11 @@ export async function* base64Chunks(chunks: AsyncIterable<Uint8Array>): AsyncIte
 
 async function* emptyChunks(): AsyncIterable<Uint8Array> {
   // A zero-byte file has nothing to read; opening it would still cost a file handle.
+}
+
+// eslint-disable-next-line require-yield
+async function* emptyHashed(done: (hex: string) => void): AsyncIterable<Uint8Array> {
+  done(createHash('sha256').digest('hex'));
 }
 
 /** The minimal FormData that form-data-encoder accepts, so a file part can stay a lazy stream. */

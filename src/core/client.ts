@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
-import { downloadFile } from './downloadFile';
+import { downloadFile, hashRemoteFile } from './downloadFile';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError } from './errors';
 import { readableFileSize, readSmallFile } from './fileStat';
@@ -34,6 +34,11 @@ export interface ClientSettings {
    * and go out as others end. A retry's back-off waits outside. Default: no limit.
    */
   maxRequests?: number;
+  /**
+   * Take the SHA-256 of the bytes sent while they stream (`UploadRecord.sha256`). Default true; the
+   * benchmark turns it off to measure what it costs.
+   */
+  hashUploads?: boolean;
   /** kieUpload.images.optimize, as the user wrote it (checked on each image upload). */
   imageOptimize?: unknown;
   /** kieUpload.images.removeLocation and removeAllMetadata; location is removed unless told otherwise. */
@@ -75,6 +80,7 @@ export class KieClient {
   private readonly logger: Logger;
   private ownAgent?: Dispatcher;
   private readonly gate: Gate;
+  private readonly hashing: boolean;
 
   constructor(
     private readonly settings: ClientSettings,
@@ -85,6 +91,7 @@ export class KieClient {
     this.timeouts = { ...defaultTimeouts, ...settings.timeouts };
     this.logger = deps.logger ?? nullLogger;
     this.gate = new Gate(settings.maxRequests ?? Infinity);
+    this.hashing = settings.hashUploads !== false;
   }
 
   /** Uploads a local file, by default through the stream endpoint. `source` is what the record remembers. */
@@ -108,7 +115,7 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(whole ? memorySource(whole) : fileSource(path, size), { fileName, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashing), { fileName, uploadPath, method, source }, controls, turn);
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */
@@ -131,7 +138,7 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(data.byteLength, name);
     }
-    return this.sendBytes(memorySource(data), { fileName: name, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(memorySource(data, this.hashing), { fileName: name, uploadPath, method, source }, controls, turn);
   }
 
   /** An image with its location removed and optimised as the settings say (see `prepareImage`). */
@@ -166,7 +173,9 @@ export class KieClient {
     const fields: Record<string, string> = { fileUrl: url, uploadPath, ...(fileName ? { fileName } : {}) };
     const json = Buffer.from(JSON.stringify(fields));
     const body: RequestBody = { contentType: 'application/json', contentLength: json.byteLength, chunks: async function* () { yield json; } };
-    const envelope = await this.post(ENDPOINTS.url, () => body, controls, turn);
+    const envelope = await this.post(ENDPOINTS.url, () => body, controls, turn).catch((error: unknown) => {
+      throw fetchFailure(error, url);
+    });
     return normalizeUploadResponse(envelope, {
       ...this.responseDefaults(),
       method: 'url',
@@ -183,6 +192,14 @@ export class KieClient {
    */
   download(url: string, destination: string, controls: UploadControls = {}): Promise<number> {
     return downloadFile(url, destination, { dispatcher: this.dispatcher(), timeouts: this.timeouts, logger: this.logger }, controls);
+  }
+
+  /**
+   * The SHA-256 of what a link serves now, streamed into the hash (nothing is saved), or `'gone'`
+   * when the host answers 404 or 410. Same connection settings as downloads; the key is never sent.
+   */
+  hashRemote(url: string, controls: UploadControls = {}): Promise<{ sha256: string; size: number } | 'gone'> {
+    return hashRemoteFile(url, { dispatcher: this.dispatcher(), timeouts: this.timeouts, logger: this.logger }, controls);
   }
 
   /** Releases the connection pool. */
@@ -205,7 +222,7 @@ export class KieClient {
         ? () => multipartBody(bytes, { name: target.fileName, type: mimeType }, fields)
         : () => base64JsonBody(bytes, mimeType, fields);
     const envelope = await this.post(ENDPOINTS[target.method], makeBody, controls, turn);
-    return normalizeUploadResponse(envelope, {
+    const record = normalizeUploadResponse(envelope, {
       ...this.responseDefaults(),
       method: target.method,
       source: target.source,
@@ -214,6 +231,9 @@ export class KieClient {
       knownSize: bytes.size,
       knownMimeType: mimeType,
     });
+    // The hash of the attempt that succeeded: its body was read to the end before the answer came.
+    const sha256 = bytes.sha256?.();
+    return sha256 ? { ...record, sha256 } : record;
   }
 
   /**
@@ -326,3 +346,21 @@ export class KieClient {
   }
 }
 
+/**
+ * The service answers 400 when it could not fetch a URL (unreachable, an error page, too slow, too
+ * large): the user reads that it was the service's own download that failed, and its limits.
+ */
+function fetchFailure(error: unknown, url: string): unknown {
+  if (!(error instanceof UploadError) || error.code !== 'bad-request') {
+    return error;
+  }
+  return new UploadError(
+    'bad-request',
+    l10n.t(
+      'The service could not fetch {0}: {1}. It downloads the file itself, so the link must be public, answer within 30 seconds and be at most about 100 MB.',
+      url.length > 80 ? `${url.slice(0, 77)}…` : url,
+      error.message.replace(/[.\s]+$/, ''),
+    ),
+    error.details,
+  );
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { request, type Dispatcher } from 'undici';
@@ -32,42 +33,14 @@ export interface DownloadControls {
  * sent: file links are public.
  */
 export async function downloadFile(url: string, destination: string, transfer: DownloadTransfer, controls: DownloadControls = {}): Promise<number> {
-  let link = validateRemoteUrl(url);
-  let host = new URL(link).host;
+  let host = new URL(validateRemoteUrl(url)).host;
   const idle = new IdleWatch(transfer.timeouts.idleMs);
   const signal = controls.signal ? AbortSignal.any([controls.signal, idle.signal]) : idle.signal;
   const temporary = temporaryDownloadPath(destination);
   try {
-    if (controls.signal?.aborted) {
-      throw cancelledError();
-    }
-    idle.arm();
-    let response: Dispatcher.ResponseData;
-    for (let followed = 0; ; followed++) {
-      response = await request(link, {
-        method: 'GET',
-        headers: { 'user-agent': 'kie-file-upload-vscode' },
-        signal,
-        dispatcher: transfer.dispatcher,
-        headersTimeout: transfer.timeouts.headersMs,
-        bodyTimeout: transfer.timeouts.idleMs,
-      });
-      if (!REDIRECTS.has(response.statusCode)) {
-        break;
-      }
-      discard(response.body);
-      link = checkRedirect(link, response.headers.location, followed);
-      host = new URL(link).host;
-      transfer.logger.debug(`Download redirected to ${host}`);
-    }
-    if (response.statusCode === 404 || response.statusCode === 410) {
-      discard(response.body);
-      throw new UploadError('not-found', l10n.t('The file is no longer on the service: it has expired or was replaced.'), { status: response.statusCode });
-    }
-    if (response.statusCode !== 200) {
-      discard(response.body);
-      throw new UploadError(errorCodeForStatus(response.statusCode), l10n.t('The file host answered HTTP {0}.', response.statusCode), { status: response.statusCode });
-    }
+    const opened = await openDownload(url, transfer, signal, controls, idle);
+    const response = opened.response;
+    host = opened.host;
     const expected = contentLength(response.headers['content-length']);
     let received = 0;
     // 'wx': a fresh file of our own, never one that happens to be there.
@@ -94,6 +67,86 @@ export async function downloadFile(url: string, destination: string, transfer: D
     await fs.rm(temporary, { force: true }).catch(() => undefined);
     if (error instanceof LocalWriteError) {
       throw describeWriteError(error.cause, destination);
+    }
+    throw translateError(error, { signal: controls.signal, idle, host, timeouts: transfer.timeouts, action: 'download' });
+  } finally {
+    idle.disarm();
+  }
+}
+
+/**
+ * GETs a hosted file, following up to 5 redirects (to https only, http on loopback), and checks the
+ * answer: 404 and 410 become `not-found`, any other status but 200 an error. The body is the caller's.
+ */
+async function openDownload(
+  url: string,
+  transfer: DownloadTransfer,
+  signal: AbortSignal,
+  controls: DownloadControls,
+  idle: IdleWatch,
+): Promise<{ response: Dispatcher.ResponseData; host: string }> {
+  let link = validateRemoteUrl(url);
+  let host = new URL(link).host;
+  if (controls.signal?.aborted) {
+    throw cancelledError();
+  }
+  idle.arm();
+  let response: Dispatcher.ResponseData;
+  for (let followed = 0; ; followed++) {
+    response = await request(link, {
+      method: 'GET',
+      headers: { 'user-agent': 'kie-file-upload-vscode' },
+      signal,
+      dispatcher: transfer.dispatcher,
+      headersTimeout: transfer.timeouts.headersMs,
+      bodyTimeout: transfer.timeouts.idleMs,
+    });
+    if (!REDIRECTS.has(response.statusCode)) {
+      break;
+    }
+    discard(response.body);
+    link = checkRedirect(link, response.headers.location, followed);
+    host = new URL(link).host;
+    transfer.logger.debug(`Download redirected to ${host}`);
+  }
+  if (response.statusCode === 404 || response.statusCode === 410) {
+    discard(response.body);
+    throw new UploadError('not-found', l10n.t('The file is no longer on the service: it has expired or was replaced.'), { status: response.statusCode });
+  }
+  if (response.statusCode !== 200) {
+    discard(response.body);
+    throw new UploadError(errorCodeForStatus(response.statusCode), l10n.t('The file host answered HTTP {0}.', response.statusCode), { status: response.statusCode });
+  }
+  return { response, host };
+}
+
+/**
+ * The SHA-256 of a hosted file, streamed into the hash (nothing is written), or `'gone'` when the
+ * host no longer serves it (404, 410). Other failures reject with an `UploadError`.
+ */
+export async function hashRemoteFile(url: string, transfer: DownloadTransfer, controls: DownloadControls = {}): Promise<{ sha256: string; size: number } | 'gone'> {
+  const idle = new IdleWatch(transfer.timeouts.idleMs);
+  const signal = controls.signal ? AbortSignal.any([controls.signal, idle.signal]) : idle.signal;
+  let host = new URL(validateRemoteUrl(url)).host;
+  try {
+    const opened = await openDownload(url, transfer, signal, controls, idle);
+    host = opened.host;
+    const expected = contentLength(opened.response.headers['content-length']);
+    const hash = createHash('sha256');
+    let received = 0;
+    for await (const chunk of opened.response.body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      received += chunk.byteLength;
+      idle.arm();
+      controls.onProgress?.(received, expected ?? 0);
+    }
+    if (expected !== undefined && received !== expected) {
+      throw new UploadError('network', l10n.t('The download from {0} ended after {1} of {2}.', host, formatBytes(received), formatBytes(expected)));
+    }
+    return { sha256: hash.digest('hex'), size: received };
+  } catch (error) {
+    if (error instanceof UploadError && error.code === 'not-found') {
+      return 'gone';
     }
     throw translateError(error, { signal: controls.signal, idle, host, timeouts: transfer.timeouts, action: 'download' });
   } finally {

@@ -63,6 +63,11 @@ export interface UploadOptions {
    * same bytes before it expires. A date that is not valid fails the upload with `invalid-input`.
    */
   keepAliveUntil?: string;
+  /**
+   * Bytes identical to an upload in the history whose link stays alive for longer than
+   * `kieUpload.expiryWarningHours`: resolve with that record and send nothing. Only `true` counts.
+   */
+  reuseLiveLink?: boolean;
 }
 
 /** The result of one upload: a record, or an error. Never both. */

@@ -116,7 +116,8 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
     for (const uri of uris) {
       const label = uri.path.slice(uri.path.lastIndexOf('/') + 1);
       const size = await sizeOf(uri);
-      uploads.push({ label, size, optimising: this.deps.optimising?.(label), start: (controls) => this.deps.uploads.uploadFile(uri, {}, controls) });
+      // Bytes that already have a live link are not sent again: the link goes in at once.
+      uploads.push({ label, size, optimising: this.deps.optimising?.(label), start: (controls) => this.deps.uploads.uploadFile(uri, { reuseLiveLink: true }, controls) });
     }
     if (uris.length > 0) {
       return uploads;
@@ -133,7 +134,9 @@ export class UploadDropPasteProvider implements vscode.DocumentDropEditProvider<
         size,
         optimising: this.deps.optimising?.(name),
         start: async (controls) =>
-          file.uri ? this.deps.uploads.uploadFile(file.uri, {}, controls) : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64' }, controls),
+          file.uri
+            ? this.deps.uploads.uploadFile(file.uri, { reuseLiveLink: true }, controls)
+            : this.deps.uploads.uploadData(await file.data(), name, { method: 'base64', reuseLiveLink: true }, controls),
       });
     }
     return uploads;

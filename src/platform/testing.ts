@@ -4,6 +4,7 @@ import type { UploadOutcome } from '../core/types';
 import type { KeepAliveService, KeepAliveTestEvent } from '../history/keepAlive';
 import type { UploadDropPasteProvider } from '../markdown/dropPaste';
 import type { PublishConfirmation } from '../markdown/publishDocument';
+import type { AskReuse } from '../upload/reuseLinks';
 import { contextKeyValue } from './contextKeys';
 
 /**
@@ -23,6 +24,8 @@ export interface TestingHandle {
   skippedSensitive: string[];
   /** Stands in for the modal of Upload Local Images in Document when set: sees what it would show, answers. */
   confirmPublish?: (shown: PublishConfirmation) => Promise<boolean>;
+  /** Stands in for the Reuse Link modal when set: sees what it would show, answers. */
+  answerReuse?: AskReuse;
   contextKeyValue: typeof contextKeyValue;
   /** Keep Alive: its service (to suspend and restart it as a closed and reopened window would) and what it did. */
   keepAlive?: KeepAliveService;

@@ -2,11 +2,14 @@ import * as vscode from 'vscode';
 import { mapConcurrent } from '../core/pool';
 import type { UploadOptions, UploadOutcome } from '../core/types';
 import type { UploadFlow, UploadJob } from './uploadFlow';
+import { offerReuse, type AskReuse } from './reuseLinks';
 import type { UploadService } from './uploadService';
 
 export interface UploadCommandDeps {
   uploads: UploadService;
   flow: UploadFlow;
+  /** Stands in for the Reuse Link question (the integration tests). */
+  askReuse?: AskReuse;
 }
 
 /** Files to upload, found from what the user selected (files and folders). */
@@ -101,6 +104,16 @@ export async function uploadTargets(deps: UploadCommandDeps, targets: FileTarget
   // A single file a person picked is asked about when it looks like it holds a secret; files of a
   // folder or a selection of many are skipped and named instead.
   const confirmSensitive = interactive && targets.folders.length === 0 && targets.files.length === 1;
-  const outcomes = await deps.flow.run(uploadJobs(deps.uploads, targets), { interactive, confirmSensitive });
+  // A person is offered the live links of bytes uploaded before; automation asks with reuseLiveLink.
+  const reuse = interactive ? await offerReuse(deps.uploads, targets.files, deps.askReuse) : new Map<string, never>();
+  if (!reuse) {
+    return [];
+  }
+  const jobs = uploadJobs(deps.uploads, targets).map((job, index) => {
+    const source = targets.files[index].uri.toString();
+    const record = reuse.get(source);
+    return record ? { ...job, start: async () => ({ source, record }) } : job;
+  });
+  const outcomes = await deps.flow.run(jobs, { interactive, confirmSensitive });
   return [...outcomes, ...targets.problems];
 }

@@ -9,9 +9,13 @@ import type { UploadHistory } from '../core/history';
 import { settleUpload } from '../core/outcome';
 import type { SensitiveFinding } from '../core/sensitive';
 import { fileNameFromUrl, uploadPathFor } from '../core/naming';
+import { clashingNames, planUrls, uploadUrlList, type PlannedUrl } from '../core/urlList';
 import { batchWorkers, mapConcurrent } from '../core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from '../core/types';
 import { BASE64_LIMIT_BYTES, formatBytes } from '../core/validation';
+
+/** Files are hashed before sending, to find a live link of the same bytes, only up to this size (one extra read). */
+const PREHASH_MAX_BYTES = 64 * 1024 * 1024;
 import { readProxySettings, type KieConfig } from '../platform/config';
 import { loadEngine } from './engineLoader';
 
@@ -40,7 +44,11 @@ export class UploadService implements vscode.Disposable {
     return mapConcurrent(uris, batchWorkers(this.deps.getConfig().maxConcurrentUploads), (uri) => this.uploadFile(uri, options, controls));
   }
 
-  uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+  async uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    const live = options?.reuseLiveLink === true ? await this.liveCopyOfFile(uri, options) : undefined;
+    if (live) {
+      return this.reused(String(uri), live);
+    }
     options = this.named(options);
     return this.settle(String(uri), options, async () => {
       if (uri.scheme === 'file') {
@@ -62,7 +70,42 @@ export class UploadService implements vscode.Disposable {
     return this.settle(String(url), options, async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
   }
 
-  uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+  /**
+   * Asks the service to fetch each URL of a list, at most `maxConcurrentUploads` at once; one outcome
+   * per entry, in the list's order. An entry that is not a usable URL sends nothing and gets its
+   * reason; a URL listed again is sent once and shares its outcome. Names that would replace each
+   * other in one folder stop the whole list before anything is sent.
+   */
+  async uploadUrls(urls: readonly unknown[], options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome[]> {
+    const plan = planUrls(Array.isArray(urls) ? urls : []);
+    const clash = this.urlNameClash(plan.unique, options);
+    if (clash) {
+      return plan.entries.map((entry) => ({ source: entry.input, error: { code: 'invalid-input', message: clash } }));
+    }
+    return uploadUrlList(plan, this.deps.getConfig().maxConcurrentUploads, (url) => this.uploadUrl(url, options, controls), failedEntry);
+  }
+
+  /**
+   * Why a list of URLs cannot go out as one batch: two of them would get the same name in one folder
+   * (a chosen `fileName` for several, or the same last path segment), where the service would let the
+   * second replace the first. Only a shared folder can clash: the default naming gives each upload its own.
+   */
+  urlNameClash(urls: readonly string[], options: UploadOptions = {}): string | undefined {
+    const chosen = sanitizeOptions(options);
+    if (chosen.uploadPath === undefined && this.deps.getConfig().naming !== 'original') {
+      return undefined;
+    }
+    return clashingNames(urls, (url) => chosen.fileName ?? fileNameFromUrl(url));
+  }
+
+  async uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
+    const live =
+      options?.reuseLiveLink === true && data instanceof Uint8Array && !(await this.heldBack(options, (engine, globs) => engine.findSensitive(String(fileName), data, globs)))
+        ? await this.liveCopy(data.byteLength, async (engine) => engine.sha256OfBytes(data))
+        : undefined;
+    if (live) {
+      return this.reused('data', live);
+    }
     options = this.named(options);
     return this.settle('data', options, async () => {
       const check = () => this.guard('data', String(fileName), options, (engine, globs) => engine.findSensitive(String(fileName), data instanceof Uint8Array ? data : undefined, globs));
@@ -96,6 +139,72 @@ export class UploadService implements vscode.Disposable {
       source: record.source,
       error: { code: 'not-found', message: vscode.l10n.t('{0} has expired and its original file is gone, so it cannot be uploaded again.', record.fileName) },
     };
+  }
+
+  /**
+   * Whether a link still serves exactly the bytes that were uploaded: downloads it into a hash
+   * (nothing is saved) and compares with the hash taken when it was sent. `'gone'` when it has
+   * expired or the host answers 404/410; `'changed'` when a later upload under the same name replaced
+   * it. Rejects for an unknown id, a record without a hash (URL uploads, older entries) and network failures.
+   */
+  async verify(id: string, controls: UploadControls = {}): Promise<'identical' | 'changed' | 'gone'> {
+    const record = this.deps.history.list().find((candidate) => candidate.id === id);
+    if (!record) {
+      throw new UploadError('not-found', vscode.l10n.t('There is no upload {0} in Recent Uploads.', String(id)));
+    }
+    if (Date.parse(record.expiresAt) <= Date.now()) {
+      return 'gone';
+    }
+    if (!record.sha256) {
+      throw new UploadError(
+        'invalid-input',
+        vscode.l10n.t('{0} has no recorded hash to compare with (URL uploads and uploads made before hashes were kept have none).', record.fileName),
+      );
+    }
+    const remote = await (await this.getClient()).hashRemote(record.url, controls);
+    if (remote === 'gone') {
+      return 'gone';
+    }
+    return remote.sha256 === record.sha256 ? 'identical' : 'changed';
+  }
+
+  /**
+   * An upload in the history of the same bytes whose link stays alive past the expiry warning, for
+   * a local file up to 64 MiB. The file is read (hashed) only when some such upload has its size.
+   */
+  async liveCopyOfFile(uri: vscode.Uri, options: Pick<UploadOptions, 'allowSensitive'> = {}): Promise<UploadRecord | undefined> {
+    // A file the sensitive-file guard holds back is never offered a link either: its upload goes
+    // the usual way, where the guard refuses it (or asks the person who chose it).
+    if (uri.scheme !== 'file' || (await this.heldBack(options, (engine, globs) => engine.inspectFile(uri.fsPath, globs)))) {
+      return undefined;
+    }
+    let size: number;
+    try {
+      size = (await vscode.workspace.fs.stat(uri)).size;
+    } catch {
+      return undefined;
+    }
+    return this.liveCopy(size, (engine) => engine.sha256OfFile(uri.fsPath));
+  }
+
+  private async liveCopy(size: number, hash: (engine: Engine) => Promise<string>): Promise<UploadRecord | undefined> {
+    const until = Date.now() + this.deps.getConfig().expiryWarningHours * 3_600_000;
+    const candidates = this.deps.history.list().filter((record) => record.sha256 && record.fileSize === size && Date.parse(record.expiresAt) > until);
+    if (candidates.length === 0 || size > PREHASH_MAX_BYTES) {
+      return undefined;
+    }
+    try {
+      const sha256 = await hash(await loadEngine());
+      return candidates.find((record) => record.sha256 === sha256);
+    } catch (error) {
+      this.deps.logger.warn(`Could not hash the file to look for a live link: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private reused(source: string, record: UploadRecord): UploadOutcome {
+    this.deps.logger.info(`${source}: the same bytes are live at ${record.url} until ${record.expiresAt}; reused, nothing sent`);
+    return { source, record };
   }
 
   /**
@@ -138,6 +247,21 @@ export class UploadService implements vscode.Disposable {
     const found = await inspect(engine, this.deps.getConfig().sensitiveFiles);
     if (found) {
       throw new UploadError('sensitive', sensitiveMessage(engine.describeSensitive(name, found)));
+    }
+  }
+
+  /** Whether the sensitive-file guard would refuse this upload (without saying so: the upload itself will). */
+  private async heldBack(
+    options: Pick<UploadOptions, 'allowSensitive'>,
+    inspect: (engine: Engine, globs: readonly string[]) => SensitiveFinding | undefined | Promise<SensitiveFinding | undefined>,
+  ): Promise<boolean> {
+    if (options.allowSensitive === true) {
+      return false;
+    }
+    try {
+      return (await inspect(await loadEngine(), this.deps.getConfig().sensitiveFiles)) !== undefined;
+    } catch {
+      return true; // Not known to be safe: no reuse, and the upload's own guard decides.
     }
   }
 
@@ -224,7 +348,7 @@ function sanitizeOptions(options: unknown): UploadOptions {
   if (!options || typeof options !== 'object') {
     return {};
   }
-  const { fileName, uploadPath, method, allowSensitive, keepAliveUntil } = options as Record<string, unknown>;
+  const { fileName, uploadPath, method, allowSensitive, keepAliveUntil, reuseLiveLink } = options as Record<string, unknown>;
   return {
     ...(typeof fileName === 'string' ? { fileName } : {}),
     ...(typeof uploadPath === 'string' ? { uploadPath } : {}),
@@ -233,7 +357,13 @@ function sanitizeOptions(options: unknown): UploadOptions {
     ...(allowSensitive === true ? { allowSensitive } : {}),
     // Passed on as given, so that a wrong value fails the upload (`invalid-input`) instead of being ignored.
     ...(keepAliveUntil !== undefined ? { keepAliveUntil: keepAliveUntil as string } : {}),
+    ...(reuseLiveLink === true ? { reuseLiveLink } : {}),
   };
+}
+
+/** The outcome of a list entry that was not sent. */
+export function failedEntry(entry: PlannedUrl): UploadOutcome {
+  return { source: entry.input, error: { code: entry.problem?.code ?? 'invalid-input', message: entry.problem?.message ?? vscode.l10n.t('Not sent.') } };
 }
 
 /** The outcome's message for a file the guard refused: "id_rsa looks like it holds a private key. Nothing was sent." */

@@ -363,6 +363,44 @@ async function p8(emulator: EmulatorProcess, files: Files): Promise<Section> {
   };
 }
 
+/** P8's second half: the SHA-256 taken while a 1 GiB file streams, on against off. */
+async function p8Hashing(emulator: EmulatorProcess, files: Files): Promise<Section> {
+  const target = { url: emulator.url, key: KEY };
+  const rounds = Math.max(ROUNDS, 9);
+  const on: WorkerResult[] = [];
+  const off: WorkerResult[] = [];
+  const warmUp = await runWorker({ kind: 'hashed', hash: false, file: files.big, folder: 'bench/p8h-warm-up', ...target });
+  await emulator.command('clear');
+  for (let round = 0; round < rounds; round++) {
+    for (const hash of round % 2 ? [true, false] : [false, true]) {
+      const result = await runWorker({ kind: 'hashed', hash, file: files.big, folder: `bench/p8h-${hash ? 'on' : 'off'}`, ...target });
+      (hash ? on : off).push(result);
+      await emulator.command('clear');
+    }
+    log(`  P8 hashing round ${round + 1}: on ${ms(on.at(-1)?.ms)} (CPU ${ms(on.at(-1)?.cpuMs)}), off ${ms(off.at(-1)?.ms)} (CPU ${ms(off.at(-1)?.cpuMs)})`);
+  }
+  const failures = [warmUp, ...on, ...off].filter((run) => !run.ok).map((run) => run.error);
+  const ratios = on.map((run, i) => (run.ok && off[i]?.ok ? run.ms / off[i].ms : NaN)).filter(Number.isFinite);
+  const timeRatio = median(ratios);
+  const mainCpuRatio = median(on.map((run, i) => (run.ok && off[i]?.ok ? run.cpuMs / off[i].cpuMs : NaN)).filter(Number.isFinite));
+  return {
+    rows: [
+      {
+        id: 'P8',
+        what: 'stream upload of a 1 GiB file with the SHA-256 taken while it streams vs without',
+        measured: `on ${ms(median(on.map((run) => run.ms)))}, off ${ms(median(off.map((run) => run.ms)))}; process CPU ${ratio(mainCpuRatio)} off`,
+        comparedWith: `per-round ratios from ${ratio(Math.min(...ratios))} to ${ratio(Math.max(...ratios))} (the machine's noise)`,
+        figure: `${ratio(timeRatio, 3)} off`,
+        target: '≤ 1.03× off',
+        verdict: failures.length ? 'error' : verdict(timeRatio <= 1.03),
+      },
+    ],
+    notes: [
+      `P8 hashing: ${rounds} interleaved rounds, each upload a fresh process: KieClient.uploadFile (stream) with \`hashUploads\` on (the default: SHA-256 of the bytes as they are read, on the hashing thread in the very buffers that are sent; the thread starts with the first large upload of the process, about 50 ms, and stays for the next ones) against off. Per-round ratios ${ratios.map((value) => ratio(value)).join(', ')}; process CPU counts both threads.${failures.length ? ` Failures: ${failures.join('; ')}` : ''}`,
+    ],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // P10: the image settings on a 1 GiB stream upload (not an image), and location removal from a 200 MB JPEG
 
@@ -887,6 +925,7 @@ async function main(): Promise<number> {
     [['P6'], 'P6 cancel at 50%', () => p6(need().emulator, need().files)],
     [['P7'], 'P7 link scan of a 1 MiB Markdown document', () => p7()],
     [['P8'], 'P8 the sensitive-file guard on a 1 GiB stream upload', () => p8(need().emulator, need().files)],
+    [['P8'], 'P8 the SHA-256 taken while a 1 GiB file streams', () => p8Hashing(need().emulator, need().files)],
     [['P4', 'P5'], 'P4/P5 in the extension host', () => editorCases(need().emulator, bundle)],
     [['P9'], 'P9 a folder of 2,000 small files through the editor', () => p9(need().emulator)],
     [['P10'], 'P10 image settings: a 1 GiB non-image, a 200 MB JPEG', () => p10(need().emulator, need().files)],

@@ -33,6 +33,8 @@ export type WorkerSpec =
   | (UploadTarget & { kind: 'client'; method: 'stream' | 'base64'; file: string; images?: ImageBench; checkPlace?: boolean })
   /** A stream upload as UploadService makes it: the sensitive-file guard (inspectFile) first, or not. */
   | (UploadTarget & { kind: 'guarded'; file: string; guard: boolean })
+  /** A stream upload with the SHA-256 taken while it streams (the default), or without. */
+  | (UploadTarget & { kind: 'hashed'; file: string; hash: boolean })
   /** undici fetch + FormData + fs.openAsBlob: the obvious code. */
   | (UploadTarget & { kind: 'fetch'; file: string })
   /** readFile + toString('base64') + JSON.stringify + undici request: the obvious base64 code. */
@@ -81,9 +83,9 @@ export interface StepUsage {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-function client(target: UploadTarget, maxRequests?: number, images: ImageBench = 'location'): KieClient {
+function client(target: UploadTarget, maxRequests?: number, images: ImageBench = 'location', hashUploads?: boolean): KieClient {
   return new KieClient(
-    { baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 }, maxRequests, ...IMAGE_SETTINGS[images] },
+    { baseUrl: target.url, uploadPath: target.folder, retentionHours: 72, retry: { maxRetries: 0 }, maxRequests, hashUploads, ...IMAGE_SETTINGS[images] },
     { getApiKey: () => target.key },
   );
 }
@@ -203,6 +205,18 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
         const guardMs = performance.now() - start;
         const record = await engine.uploadFile(spec.file, { method: 'stream' });
         return { fileSize: record.fileSize, guardMs };
+      });
+      await engine.close();
+      return result;
+    }
+    case 'hashed': {
+      const engine = client(spec, undefined, undefined, spec.hash);
+      const result = await measure(async () => {
+        const record = await engine.uploadFile(spec.file, { method: 'stream' });
+        if (spec.hash !== Boolean(record.sha256)) {
+          throw new Error(`hashing ${spec.hash ? 'on' : 'off'}, but the record ${record.sha256 ? 'has' : 'lacks'} a hash`);
+        }
+        return { fileSize: record.fileSize, sha256: record.sha256 };
       });
       await engine.close();
       return result;

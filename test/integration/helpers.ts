@@ -33,8 +33,14 @@ export async function useEmulator(): Promise<Emulator> {
   await vscode.workspace.getConfiguration('kieUpload').update('baseUrl', emulator.url, vscode.ConfigurationTarget.Global);
   await vscode.workspace.getConfiguration('kieUpload').update('maxRetries', 1, vscode.ConfigurationTarget.Global);
   assert.equal(await vscode.commands.executeCommand('kieUpload.setApiKey', TEST_KEY), true);
+  // The suites upload the workspace's files again and again: asked whether to reuse a live link,
+  // they answer as a person who wants a new upload (verifyReuse.test.ts answers for itself).
+  (await api()).testing.answerReuse = uploadAgain;
   return emulator;
 }
+
+/** The answer to the Reuse Link question of a person who uploads again. */
+export const uploadAgain = async (): Promise<'upload'> => 'upload';
 
 export async function resetSettings(): Promise<void> {
   const config = vscode.workspace.getConfiguration('kieUpload');

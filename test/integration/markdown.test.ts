@@ -163,7 +163,8 @@ describe('Markdown', () => {
       const { testing } = await api();
       const settledBefore = testing.settledDropsAndPastes.length;
       const editor = await freshMarkdown();
-      const png = await fs.readFile(workspaceFile('diagram.png').fsPath);
+      // Bytes with no live link yet (diagram.png itself has one: a paste of it would reuse that link).
+      const png = Buffer.concat([await fs.readFile(workspaceFile('diagram.png').fsPath), Buffer.from('pasted')]);
       const transfer = new vscode.DataTransfer();
       transfer.set('image/png', new FileItem('image.png', png));
       const [edit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], transfer, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
@@ -182,7 +183,8 @@ describe('Markdown', () => {
       const editor = await freshMarkdown('keep me\n');
       editor.selection = new vscode.Selection(1, 0, 1, 0);
       const transfer = new vscode.DataTransfer();
-      transfer.set('image/png', new FileItem('broken.png', Buffer.from('x')));
+      // Bytes never uploaded before: a paste reuses the live link of bytes uploaded already.
+      transfer.set('image/png', new FileItem('broken.png', Buffer.from(`not uploaded before ${Date.now()}`)));
       emulator.faults.failNext(1, 400, 'Unsupported file format');
       const [edit] = (await testing.dropPaste!.provideDocumentPasteEdits(editor.document, [editor.selection], transfer, { only: undefined, triggerKind: vscode.DocumentPasteTriggerKind.Automatic })) ?? [];
       assert.ok(edit);

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * SHA-256 of an upload's bytes while they stream (no second read of the file). A large file is
+ * hashed on a worker thread beside the upload, in the very buffers the upload sends from (shared
+ * memory, no copy): hashing a gigabyte costs about 0.6 s of CPU, which on the extension host's
+ * thread would lengthen the upload by as much. Small files are hashed inline, in a few milliseconds.
+ */
+
+/** From this size on a file is hashed off the extension host's thread. */
+export const OFF_THREAD_MIN_BYTES = 16 * 1024 * 1024;
+
+/** Hashes the chunks of one read of a file, in the order they were read, into two buffers in turn. */
+export interface ChunkHasher {
+  /** The two buffers the read fills in turn (shared with the worker when hashing off-thread). */
+  buffers(length: number): [Buffer, Buffer];
+  /** `bytes` of buffer `index` were read: hash them, now or beside the upload. */
+  add(index: number, bytes: number): void;
+  /** Resolves once buffer `index` is hashed, so that it may be filled again. */
+  released(index: number): Promise<void>;
+  /** The hex SHA-256 of everything added. */
+  digest(): Promise<string>;
+  /** The read ended before the end (cancelled, failed): forget it. */
+  abandon(): void;
+}
+
+/** A hasher for one read of `size` bytes: off-thread for large files when a worker can run, else inline. */
+export function chunkHasher(size: number): ChunkHasher {
+  const worker = size >= OFF_THREAD_MIN_BYTES ? HashWorker.shared() : undefined;
+  return worker ? new OffThreadHasher(worker) : new InlineHasher();
+}
+
+/**
+ * The SHA-256 of a local file read once, before an upload: what finding a live link for the same
+ * bytes, or a `${hash:N}` name, costs (the extension asks only for files up to 64 MiB).
+ */
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
+}
+
+export function sha256OfBytes(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+class InlineHasher implements ChunkHasher {
+  private readonly hash = createHash('sha256');
+  private pair?: [Buffer, Buffer];
+
+  buffers(length: number): [Buffer, Buffer] {
+    this.pair = [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
+    return this.pair;
+  }
+
+  add(index: number, bytes: number): void {
+    this.hash.update(this.pair![index].subarray(0, bytes));
+  }
+
+  released(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  digest(): Promise<string> {
+    return Promise.resolve(this.hash.digest('hex'));
+  }
+
+  abandon(): void {
+    /* nothing held */
+  }
+}
+
+class OffThreadHasher implements ChunkHasher {
+  private readonly id: number;
+  private readonly pending: Array<Promise<void> | undefined> = [undefined, undefined];
+  private readonly releases: Array<(() => void) | undefined> = [undefined, undefined];
+  private finish?: { resolve: (hex: string) => void; reject: (error: Error) => void };
+
+  constructor(private readonly worker: HashWorker) {
+    this.id = worker.open((message) => this.receive(message), (error) => this.fail(error));
+  }
+
+  buffers(length: number): [Buffer, Buffer] {
+    const shared = [new SharedArrayBuffer(length), new SharedArrayBuffer(length)];
+    this.worker.post({ type: 'start', id: this.id, buffers: shared });
+    return [Buffer.from(shared[0]), Buffer.from(shared[1])];
+  }
+
+  add(index: number, bytes: number): void {
+    this.pending[index] = new Promise<void>((resolve) => (this.releases[index] = resolve));
+    this.worker.post({ type: 'update', id: this.id, index, bytes });
+  }
+
+  released(index: number): Promise<void> {
+    return this.pending[index] ?? Promise.resolve();
+  }
+
+  digest(): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      this.finish = { resolve, reject };
+      this.worker.post({ type: 'end', id: this.id });
+    });
+  }
+
+  abandon(): void {
+    this.worker.post({ type: 'drop', id: this.id });
+    this.worker.close(this.id);
+    this.releaseAll();
+  }
+
+  private receive(message: WorkerMessage): void {
+    if (message.type === 'released') {
+      this.releases[message.index]?.();
+      this.releases[message.index] = undefined;
+    } else if (message.type === 'digest') {
+      this.worker.close(this.id);
+      this.finish?.resolve(message.hex);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.releaseAll();
+    this.finish?.reject(error);
+  }
+
+  private releaseAll(): void {
+    this.releases.forEach((release) => release?.());
+    this.releases.fill(undefined);
+  }
+}
+
+type WorkerMessage = { type: 'released'; id: number; index: number } | { type: 'digest'; id: number; hex: string };
+
+// The worker's whole program: one hash per read, fed from the read's two shared buffers.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const jobs = new Map();
+parentPort.on('message', (m) => {
+  if (m.type === 'start') {
+    jobs.set(m.id, { hash: createHash('sha256'), views: m.buffers.map((b) => new Uint8Array(b)) });
+  } else if (m.type === 'update') {
+    const job = jobs.get(m.id);
+    if (job) job.hash.update(job.views[m.index].subarray(0, m.bytes));
+    parentPort.postMessage({ type: 'released', id: m.id, index: m.index });
+  } else if (m.type === 'end') {
+    const job = jobs.get(m.id);
+    jobs.delete(m.id);
+    parentPort.postMessage({ type: 'digest', id: m.id, hex: job ? job.hash.digest('hex') : '' });
+  } else if (m.type === 'drop') {
+    jobs.delete(m.id);
+  }
+});
+`;
+
+/**
+ * The one hashing thread of the process, started on first need and kept (it does not keep the
+ * process alive while idle). If it cannot start or dies, hashing goes back inline.
+ */
+class HashWorker {
+  private static instance?: HashWorker;
+  private static broken = false;
+  private readonly jobs = new Map<number, { receive: (message: WorkerMessage) => void; fail: (error: Error) => void }>();
+  private nextId = 1;
+  /** Messages the worker has yet to answer: while any is, the thread keeps the process alive. */
+  private awaited = 0;
+
+  static shared(): HashWorker | undefined {
+    if (!HashWorker.instance && !HashWorker.broken) {
+      try {
+        HashWorker.instance = new HashWorker(new Worker(WORKER_SOURCE, { eval: true }));
+      } catch {
+        HashWorker.broken = true;
+      }
+    }
+    return HashWorker.instance;
+  }
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (message: WorkerMessage) => {
+      if (--this.awaited === 0) {
+        worker.unref();
+      }
+      this.jobs.get(message.id)?.receive(message);
+    });
+    const die = (error: Error) => {
+      HashWorker.instance = undefined;
+      HashWorker.broken = true;
+      for (const job of this.jobs.values()) {
+        job.fail(error);
+      }
+      this.jobs.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new Error(`the hashing thread ended (${code})`)));
+    // After the listeners: adding a 'message' listener refs the thread again.
+    worker.unref();
+  }
+
+  open(receive: (message: WorkerMessage) => void, fail: (error: Error) => void): number {
+    const id = this.nextId++;
+    this.jobs.set(id, { receive, fail });
+    return id;
+  }
+
+  close(id: number): void {
+    this.jobs.delete(id);
+  }
+
+  post(message: { type: string; [key: string]: unknown }): void {
+    // 'update' and 'end' are answered; a process waiting only for that answer must not exit meanwhile.
+    if (message.type === 'update' || message.type === 'end') {
+      if (this.awaited++ === 0) {
+        this.worker.ref();
+      }
+    }
+    this.worker.postMessage(message);
+  }
+}
