@@ -37,7 +37,13 @@ const STREAM_CHUNK = 2 * 1024 * 1024;
 const BASE64_CHUNK = 3 * 64 * 1024;
 const BASE64_PIECE = 3 * 16 * 1024;
 
-export function fileSource(path: string, size: number, hash = false): ByteSource {
+/** How a file's hash is taken while it streams: see `Hashing`. `true`: with the default share, 3%. */
+export type HashOptions = boolean | { readonly waitShare?: number; readonly gaveUp?: () => void };
+
+/** The default share of an upload's time that waiting for its hash may add. */
+export const HASH_WAIT_SHARE = 0.03;
+
+export function fileSource(path: string, size: number, hash: HashOptions = false): ByteSource {
   if (!hash) {
     return { size, read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, 0, size, chunkSize)) };
   }
@@ -46,7 +52,10 @@ export function fileSource(path: string, size: number, hash = false): ByteSource
     size,
     read: (chunkSize) => {
       digest = undefined;
-      return size === 0 ? emptyHashed((hex) => (digest = hex)) : fileChunks(path, 0, size, chunkSize, { hasher: chunkHasher(size), done: (hex) => (digest = hex) });
+      const options = hash === true ? {} : hash;
+      return size === 0
+        ? emptyHashed((hex) => (digest = hex))
+        : fileChunks(path, 0, size, chunkSize, { hasher: chunkHasher(size), done: (hex) => (digest = hex), waitShare: options.waitShare ?? HASH_WAIT_SHARE, gaveUp: options.gaveUp });
     },
     sha256: () => digest,
   };
@@ -85,12 +94,14 @@ export function piecesSource(path: string, pieces: ReadonlyArray<{ readonly star
  * kernel (or TLS) holds its own copy by then. That is why a short read is continued rather than
  * handed out: every chunk but the last is a full `chunkSize`, far above that mark.
  */
-async function* fileChunks(path: string, start: number, size: number, chunkSize: number, hashing?: { hasher: ChunkHasher; done: (hex: string) => void }): AsyncIterable<Uint8Array> {
+async function* fileChunks(path: string, start: number, size: number, chunkSize: number, hashing?: Hashing): AsyncIterable<Uint8Array> {
+  const startedAt = performance.now();
+  /** Time spent waiting for the hasher, ms. */
+  let waited = 0;
   const handle = await fs.open(path, 'r');
   const length = Math.min(chunkSize, size);
-  const hasher = hashing?.hasher;
-  // Hashing: a buffer is filled again only once it is hashed too (see streamHash.ts).
-  const buffers = hasher ? hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
+  // Hashing: the hasher reads the very buffers the upload sends from (see streamHash.ts).
+  const buffers = hashing ? hashing.hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
   const fill = async (buffer: Buffer, position: number): Promise<number> => {
     const wanted = Math.min(length, size - position);
     let filled = 0;
@@ -112,15 +123,27 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
       reading = undefined;
       const chunk = buffers[turn].subarray(0, bytes);
       if (bytes > 0) {
-        hasher?.add(turn, bytes);
+        hashing?.hasher.add(turn, bytes);
       }
       offset += bytes;
-      turn = 1 - turn;
+      turn = (turn + 1) % buffers.length;
       // A short chunk is the end: of the size, or of a file that shrank (undici then reports the
       // Content-Length mismatch).
       if (bytes === length && offset < size) {
         const next = turn;
-        reading = quiet(hasher ? hasher.released(next).then(() => fill(buffers[next], offset)) : fill(buffers[next], offset));
+        let wait: Promise<void> | undefined;
+        if (hashing && !hashing.hasher.released(next)) {
+          if (hashing.hasher.starting || waited < hashing.waitShare * (performance.now() - startedAt)) {
+            const since = performance.now();
+            wait = hashing.hasher.whenReleased(next).then(() => void (waited += performance.now() - since));
+          } else {
+            // The hash falls behind the upload by more than it may cost: it is given up.
+            hashing.hasher.abandon();
+            hashing.gaveUp?.();
+            hashing = undefined;
+          }
+        }
+        reading = quiet(wait ? wait.then(() => fill(buffers[next], offset)) : fill(buffers[next], offset));
       }
       if (bytes > 0) {
         yield chunk;
@@ -136,6 +159,15 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
     await reading?.catch(() => undefined);
     await handle.close();
   }
+}
+
+/** A read's hash: the hasher, what to call with the digest, and how long the read may wait for it. */
+interface Hashing {
+  readonly hasher: ChunkHasher;
+  readonly done: (hex: string) => void;
+  /** The share of the read's time so far that waiting for the hasher may add up to (0.03: 3%). */
+  readonly waitShare: number;
+  readonly gaveUp?: () => void;
 }
 
 /** Marks a read ahead as handled, so that it failing before anyone awaits it is no unhandled rejection. */

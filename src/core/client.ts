@@ -39,6 +39,12 @@ export interface ClientSettings {
    * benchmark turns it off to measure what it costs.
    */
   hashUploads?: boolean;
+  /**
+   * How much longer a large file's upload may take waiting for its hash, as a share of its time
+   * (default 0.03); past it the hash is given up (see streamHash.ts). Tests of the hash itself set
+   * Infinity, as a network slower than SHA-256 would.
+   */
+  hashWaitShare?: number;
   /** kieUpload.images.optimize, as the user wrote it (checked on each image upload). */
   imageOptimize?: unknown;
   /** kieUpload.images.removeLocation and removeAllMetadata; location is removed unless told otherwise. */
@@ -115,7 +121,7 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashing), { fileName, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashing && { waitShare: this.settings.hashWaitShare, gaveUp: () => this.logger.info(`${fileName}: its SHA-256 was not taken (hashing fell behind the upload); the record goes without it.`) }), { fileName, uploadPath, method, source }, controls, turn);
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */

@@ -7,19 +7,40 @@ import { Worker } from 'node:worker_threads';
  * hashed on a worker thread beside the upload, in the very buffers the upload sends from (shared
  * memory, no copy): hashing a gigabyte costs about 0.6 s of CPU, which on the extension host's
  * thread would lengthen the upload by as much. Small files are hashed inline, in a few milliseconds.
+ *
+ * The hash may hold an upload up only a little: when the thread has not finished a buffer by the
+ * time the upload wants to fill it again, the upload waits for it only while its waits add up to
+ * less than a share of the upload's time so far (3% by default); past that (a machine whose cores
+ * are all busy, a local server faster than SHA-256), the hash is given up and the record goes
+ * without it. Over any real network the thread keeps up and the upload never waits. While the
+ * thread is starting (about 15 ms, for the first large upload after 30 s without one), the upload
+ * waits for it.
  */
+
+/** Buffers of a read hashed off-thread: the thread may be two behind the upload. */
+const OFF_THREAD_BUFFERS = 4;
+
+/** An idle hashing thread ends after this long. */
+const IDLE_MS = 30_000;
 
 /** From this size on a file is hashed off the extension host's thread. */
 export const OFF_THREAD_MIN_BYTES = 16 * 1024 * 1024;
 
 /** Hashes the chunks of one read of a file, in the order they were read, into two buffers in turn. */
 export interface ChunkHasher {
-  /** The two buffers the read fills in turn (shared with the worker when hashing off-thread). */
-  buffers(length: number): [Buffer, Buffer];
+  /**
+   * The buffers the read fills in turn (shared with the thread when hashing off-thread): more than
+   * two, so that the thread may be a buffer or two behind the upload without holding it up.
+   */
+  buffers(length: number): Buffer[];
   /** `bytes` of buffer `index` were read: hash them, now or beside the upload. */
   add(index: number, bytes: number): void;
-  /** Resolves once buffer `index` is hashed, so that it may be filled again. */
-  released(index: number): Promise<void>;
+  /** Whether buffer `index` is hashed, so that it may be filled again. */
+  released(index: number): boolean;
+  /** Resolves once buffer `index` is hashed. */
+  whenReleased(index: number): Promise<void>;
+  /** Whether the hashing thread is still starting (waiting for it then is no sign of falling behind). */
+  readonly starting: boolean;
   /** The hex SHA-256 of everything added. */
   digest(): Promise<string>;
   /** The read ended before the end (cancelled, failed): forget it. */
@@ -50,9 +71,9 @@ export function sha256OfBytes(data: Uint8Array): string {
 
 class InlineHasher implements ChunkHasher {
   private readonly hash = createHash('sha256');
-  private pair?: [Buffer, Buffer];
+  private pair?: Buffer[];
 
-  buffers(length: number): [Buffer, Buffer] {
+  buffers(length: number): Buffer[] {
     this.pair = [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
     return this.pair;
   }
@@ -61,9 +82,15 @@ class InlineHasher implements ChunkHasher {
     this.hash.update(this.pair![index].subarray(0, bytes));
   }
 
-  released(): Promise<void> {
+  released(): boolean {
+    return true;
+  }
+
+  whenReleased(): Promise<void> {
     return Promise.resolve();
   }
+
+  readonly starting = false;
 
   digest(): Promise<string> {
     return Promise.resolve(this.hash.digest('hex'));
@@ -76,27 +103,36 @@ class InlineHasher implements ChunkHasher {
 
 class OffThreadHasher implements ChunkHasher {
   private readonly id: number;
-  private readonly pending: Array<Promise<void> | undefined> = [undefined, undefined];
-  private readonly releases: Array<(() => void) | undefined> = [undefined, undefined];
+  /** Buffers handed to the thread and not yet hashed, with what to call when they are. */
+  private readonly pending: Array<(() => void)[] | undefined> = [];
   private finish?: { resolve: (hex: string) => void; reject: (error: Error) => void };
 
   constructor(private readonly worker: HashWorker) {
     this.id = worker.open((message) => this.receive(message), (error) => this.fail(error));
   }
 
-  buffers(length: number): [Buffer, Buffer] {
-    const shared = [new SharedArrayBuffer(length), new SharedArrayBuffer(length)];
+  buffers(length: number): Buffer[] {
+    const shared = Array.from({ length: OFF_THREAD_BUFFERS }, () => new SharedArrayBuffer(length));
     this.worker.post({ type: 'start', id: this.id, buffers: shared });
-    return [Buffer.from(shared[0]), Buffer.from(shared[1])];
+    return shared.map((buffer) => Buffer.from(buffer));
   }
 
   add(index: number, bytes: number): void {
-    this.pending[index] = new Promise<void>((resolve) => (this.releases[index] = resolve));
+    this.pending[index] = [];
     this.worker.post({ type: 'update', id: this.id, index, bytes });
   }
 
-  released(index: number): Promise<void> {
-    return this.pending[index] ?? Promise.resolve();
+  released(index: number): boolean {
+    return !this.pending[index];
+  }
+
+  whenReleased(index: number): Promise<void> {
+    const waiting = this.pending[index];
+    return waiting ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
+  }
+
+  get starting(): boolean {
+    return !this.worker.online;
   }
 
   digest(): Promise<string> {
@@ -114,8 +150,9 @@ class OffThreadHasher implements ChunkHasher {
 
   private receive(message: WorkerMessage): void {
     if (message.type === 'released') {
-      this.releases[message.index]?.();
-      this.releases[message.index] = undefined;
+      const waiting = this.pending[message.index];
+      this.pending[message.index] = undefined;
+      waiting?.forEach((resolve) => resolve());
     } else if (message.type === 'digest') {
       this.worker.close(this.id);
       this.finish?.resolve(message.hex);
@@ -128,8 +165,9 @@ class OffThreadHasher implements ChunkHasher {
   }
 
   private releaseAll(): void {
-    this.releases.forEach((release) => release?.());
-    this.releases.fill(undefined);
+    const waiting = this.pending.flatMap((list) => list ?? []);
+    this.pending.fill(undefined);
+    waiting.forEach((resolve) => resolve());
   }
 }
 
@@ -158,8 +196,9 @@ parentPort.on('message', (m) => {
 `;
 
 /**
- * The one hashing thread of the process, started on first need and kept (it does not keep the
- * process alive while idle). If it cannot start or dies, hashing goes back inline.
+ * The one hashing thread of the process, started when a large upload needs it and ended after 30 s
+ * without one (it never keeps the process alive while idle). If it cannot start or dies, hashing
+ * goes back inline.
  */
 class HashWorker {
   private static instance?: HashWorker;
@@ -168,11 +207,18 @@ class HashWorker {
   private nextId = 1;
   /** Messages the worker has yet to answer: while any is, the thread keeps the process alive. */
   private awaited = 0;
+  /** Ended on purpose (no upload needed it): its exit is no failure. */
+  private retired = false;
+  private idle?: NodeJS.Timeout;
+  /** Whether the thread runs its program (until then, an upload waits for it rather than give its hash up). */
+  online = false;
 
   static shared(): HashWorker | undefined {
     if (!HashWorker.instance && !HashWorker.broken) {
       try {
-        HashWorker.instance = new HashWorker(new Worker(WORKER_SOURCE, { eval: true }));
+        // Its own stdio: by default a worker's output is piped into process.stdout, which that would
+        // open for good (a handle left behind in a process whose stdout is a pipe).
+        HashWorker.instance = new HashWorker(new Worker(WORKER_SOURCE, { eval: true, stdout: true, stderr: true }));
       } catch {
         HashWorker.broken = true;
       }
@@ -188,13 +234,19 @@ class HashWorker {
       this.jobs.get(message.id)?.receive(message);
     });
     const die = (error: Error) => {
-      HashWorker.instance = undefined;
+      if (HashWorker.instance === this) {
+        HashWorker.instance = undefined;
+      }
+      if (this.retired) {
+        return;
+      }
       HashWorker.broken = true;
       for (const job of this.jobs.values()) {
         job.fail(error);
       }
       this.jobs.clear();
     };
+    worker.on('online', () => (this.online = true));
     worker.on('error', die);
     worker.on('exit', (code) => die(new Error(`the hashing thread ended (${code})`)));
     // After the listeners: adding a 'message' listener refs the thread again.
@@ -202,6 +254,7 @@ class HashWorker {
   }
 
   open(receive: (message: WorkerMessage) => void, fail: (error: Error) => void): number {
+    clearTimeout(this.idle);
     const id = this.nextId++;
     this.jobs.set(id, { receive, fail });
     return id;
@@ -209,6 +262,23 @@ class HashWorker {
 
   close(id: number): void {
     this.jobs.delete(id);
+    if (this.jobs.size === 0) {
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => this.retire(), IDLE_MS);
+      this.idle.unref();
+    }
+  }
+
+  /** No upload needed the thread for a while: it ends, and the next large upload starts another. */
+  private retire(): void {
+    if (this.jobs.size > 0) {
+      return;
+    }
+    this.retired = true;
+    if (HashWorker.instance === this) {
+      HashWorker.instance = undefined;
+    }
+    void this.worker.terminate();
   }
 
   post(message: { type: string; [key: string]: unknown }): void {

@@ -213,9 +213,10 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
       const engine = client(spec, undefined, undefined, spec.hash);
       const result = await measure(async () => {
         const record = await engine.uploadFile(spec.file, { method: 'stream' });
-        if (spec.hash !== Boolean(record.sha256)) {
-          throw new Error(`hashing ${spec.hash ? 'on' : 'off'}, but the record ${record.sha256 ? 'has' : 'lacks'} a hash`);
+        if (!spec.hash && record.sha256) {
+          throw new Error('hashing off, but the record has a hash');
         }
+        // With hashing on, the hash may have been given up because it fell behind the upload.
         return { fileSize: record.fileSize, sha256: record.sha256 };
       });
       await engine.close();
