@@ -7,6 +7,7 @@ import { ExpiryWarnings } from './history/expiryWarnings';
 import { createHistory } from './history/historyStore';
 import { KeepAliveService } from './history/keepAlive';
 import { registerDropPaste, UploadDropPasteProvider } from './markdown/dropPaste';
+import { reportLinkTemplateProblems } from './markdown/editorLinks';
 import { registerLinkHealth } from './markdown/linkHealth';
 import { PendingLinks } from './markdown/pendingLinks';
 import { DocumentPublisher, showPublishConfirmation } from './markdown/publishDocument';
@@ -107,11 +108,14 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
         linkHealth.checkAll();
         keepAlive.start();
       }
+      if (event.affectsConfiguration('kieUpload.linkTemplate')) {
+        void reportLinkTemplateProblems();
+      }
     }),
     // Another window may have added uploads to the shared history meanwhile.
     vscode.window.onDidChangeWindowState((state) => state.focused && history.reload()),
     registerRecentUploadsView(recentUploads),
-    registerDropPaste(dropPaste),
+    registerDropPaste(dropPaste, () => readConfig().dropAndPasteLanguages, testing && ((languages) => (testing.dropPasteLanguages = languages))),
     linkHealth,
     registerUploadTools({ uploads, history, getConfig, hasApiKey: async () => Boolean(await keys.get()) }, testing && ((tools) => (testing.agentTools = tools))),
     registerCommands({

@@ -156,14 +156,31 @@ function title(uploads: readonly PendingUpload[]): string {
   return uploads.length === 1 ? vscode.l10n.t('Upload to Kie and insert link') : vscode.l10n.t('Upload {0} files to Kie and insert links', uploads.length);
 }
 
-export function registerDropPaste(provider: UploadDropPasteProvider): vscode.Disposable {
-  const selector: vscode.DocumentSelector = { language: 'markdown' };
-  return vscode.Disposable.from(
-    vscode.languages.registerDocumentDropEditProvider(selector, provider, { providedDropEditKinds: [UPLOAD_EDIT_KIND], dropMimeTypes: ['text/uri-list', 'files'] }),
-    vscode.languages.registerDocumentPasteEditProvider(selector, provider, {
-      providedPasteEditKinds: [UPLOAD_EDIT_KIND],
-      pasteMimeTypes: ['files', 'image/*', 'text/uri-list'],
-    }),
-  );
+/**
+ * Offers the upload edit in the languages of `kieUpload.dropAndPaste.languages`, registered again
+ * when they change.
+ */
+export function registerDropPaste(provider: UploadDropPasteProvider, languages: () => readonly string[], onRegistered?: (languages: readonly string[]) => void): vscode.Disposable {
+  let current = '';
+  let registration: vscode.Disposable | undefined;
+  const register = () => {
+    const wanted = [...new Set(languages().filter((id) => typeof id === 'string' && id.trim()))].sort();
+    if (wanted.join('\n') === current) {
+      return;
+    }
+    current = wanted.join('\n');
+    registration?.dispose();
+    const selector: vscode.DocumentSelector = wanted.map((language) => ({ language }));
+    registration = vscode.Disposable.from(
+      vscode.languages.registerDocumentDropEditProvider(selector, provider, { providedDropEditKinds: [UPLOAD_EDIT_KIND], dropMimeTypes: ['text/uri-list', 'files'] }),
+      vscode.languages.registerDocumentPasteEditProvider(selector, provider, {
+        providedPasteEditKinds: [UPLOAD_EDIT_KIND],
+        pasteMimeTypes: ['files', 'image/*', 'text/uri-list'],
+      }),
+    );
+    onRegistered?.(wanted);
+  };
+  register();
+  const listener = vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('kieUpload.dropAndPaste.languages') && register());
+  return { dispose: () => (listener.dispose(), registration?.dispose()) };
 }
-

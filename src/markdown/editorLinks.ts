@@ -1,40 +1,33 @@
 import * as vscode from 'vscode';
-import { escapeLinkText, linkDestination, markdownLink, stripExtension } from '../core/links';
+import { escapeLinkText, linkDestination, stripExtension } from '../core/links';
+import { autoFormat, fillLinkTemplate, formatLink, LINK_FORMATS, linkTemplateProblem, type LinkFormat } from '../core/linkSyntax';
+
+export type { LinkFormat } from '../core/linkSyntax';
 import type { UploadRecord } from '../core/types';
 import { ContextKeys, setContextKey } from '../platform/contextKeys';
 
-export type LinkFormat = 'markdown' | 'url' | 'html';
-
 /**
- * How links are written into a document of this language: `kieUpload.linkFormat`, which can be
- * set per language (`"[html]": { "kieUpload.linkFormat": "html" }`); `auto` means Markdown links
- * in Markdown and the bare URL elsewhere.
+ * How links are written into a document of this language: `kieUpload.linkTemplate` when set (it
+ * can be set per language), else `kieUpload.linkFormat` (also per language, e.g.
+ * `"[html]": { "kieUpload.linkFormat": "html" }`), whose `auto` means the language's own syntax
+ * (Markdown, HTML, AsciiDoc, reStructuredText, LaTeX, Org) and the bare URL elsewhere.
  */
 export function linkFormatFor(languageId: string): LinkFormat {
   const setting = vscode.workspace.getConfiguration('kieUpload', { languageId }).get<string>('linkFormat');
-  if (setting === 'markdown' || setting === 'url' || setting === 'html') {
-    return setting;
-  }
-  return languageId === 'markdown' || languageId === 'mdx' ? 'markdown' : 'url';
+  return (LINK_FORMATS as readonly string[]).includes(setting ?? '') ? (setting as LinkFormat) : autoFormat(languageId);
+}
+
+/** `kieUpload.linkTemplate` for this language, when set and valid (an invalid one was reported when it was set). */
+export function linkTemplateFor(languageId: string): string | undefined {
+  const template = vscode.workspace.getConfiguration('kieUpload', { languageId }).get<string>('linkTemplate');
+  return typeof template === 'string' && template.trim() && !linkTemplateProblem(template) ? template : undefined;
 }
 
 /** The text to put into a document for these uploads, one per line. */
 export function linkText(records: readonly UploadRecord[], languageId: string): string {
+  const template = linkTemplateFor(languageId);
   const format = linkFormatFor(languageId);
-  return records.map((record) => formatLink(record, format)).join('\n');
-}
-
-function formatLink(record: UploadRecord, format: LinkFormat): string {
-  switch (format) {
-    case 'markdown':
-      return markdownLink(record);
-    case 'html':
-      return record.mimeType.startsWith('image/')
-        ? `<img src="${attribute(record.url)}" alt="${attribute(stripExtension(record.fileName))}">`
-        : `<a href="${attribute(record.url)}">${attribute(record.fileName)}</a>`;
-    default:
-      return record.url;
-  }
+  return records.map((record) => (template ? fillLinkTemplate(template, record) : formatLink(record, format))).join('\n');
 }
 
 /**
@@ -44,6 +37,9 @@ function formatLink(record: UploadRecord, format: LinkFormat): string {
 export function linkSnippet(records: readonly UploadRecord[], languageId: string): vscode.SnippetString {
   const format = linkFormatFor(languageId);
   const snippet = new vscode.SnippetString();
+  if (linkTemplateFor(languageId)) {
+    return snippet.appendText(linkText(records, languageId));
+  }
   records.forEach((record, index) => {
     if (index > 0) {
       snippet.appendText('\n');
@@ -73,6 +69,30 @@ export async function insertLinks(records: readonly UploadRecord[]): Promise<boo
   return inserted;
 }
 
-function attribute(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** What is wrong with `kieUpload.linkTemplate`, for the base value and each language it is set for. */
+export function linkTemplateProblems(): string[] {
+  const languages = vscode.workspace.getConfiguration('kieUpload').inspect('linkTemplate')?.languageIds ?? [];
+  const problems = new Set<string>();
+  for (const languageId of [undefined, ...languages]) {
+    const template = vscode.workspace.getConfiguration('kieUpload', languageId ? { languageId } : undefined).get<unknown>('linkTemplate');
+    const problem = typeof template === 'string' && template.trim() ? linkTemplateProblem(template) : undefined;
+    if (problem) {
+      problems.add(
+        languageId
+          ? vscode.l10n.t('kieUpload.linkTemplate for {0} is not used: {1}.', languageId, problem)
+          : vscode.l10n.t('kieUpload.linkTemplate is not used: {0}.', problem),
+      );
+    }
+  }
+  return [...problems];
+}
+
+/** Says so, with a way to the setting, when the link template just set cannot be used. Resolves with what was shown. */
+export async function reportLinkTemplateProblems(): Promise<string[]> {
+  const problems = linkTemplateProblems();
+  if (problems.length > 0) {
+    const open = vscode.l10n.t('Open Settings');
+    void vscode.window.showErrorMessage(problems.join(' '), open).then((choice) => choice === open && vscode.commands.executeCommand('workbench.action.openSettings', 'kieUpload.linkTemplate'));
+  }
+  return problems;
 }

@@ -18,6 +18,8 @@ export interface KieConfig {
   readonly historyLimit: number;
   readonly expiryWarningHours: number;
   readonly preferUploadOnDropAndPaste: boolean;
+  /** `kieUpload.dropAndPaste.languages`: where drop and paste offer the upload (user settings only). */
+  readonly dropAndPasteLanguages: readonly string[];
   /** `kieUpload.sensitiveFiles`: the user's own globs for the sensitive-file guard (user settings only). */
   readonly sensitiveFiles: readonly string[];
   /** `kieUpload.keepAlive.renewHoursBefore`: a kept-alive link is renewed when fewer hours than this remain. */
@@ -45,6 +47,7 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     historyLimit: Math.floor(numberIn(config.get('historyLimit'), 200, 1, 5000)),
     expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
     preferUploadOnDropAndPaste: userLevel(config, 'dropAndPaste.preferUpload') === true,
+    dropAndPasteLanguages: stringList(userLevel(config, 'dropAndPaste.languages')),
     sensitiveFiles: stringList(userLevel(config, 'sensitiveFiles')),
     keepAliveRenewHoursBefore: numberIn(userLevel(config, 'keepAlive.renewHoursBefore'), 12, 1, 71),
     imageOptimize: userLevel(config, 'images.optimize') ?? 'off',

@@ -17,6 +17,8 @@ export interface TestingHandle {
   logLines: string[];
   warnings: string[][];
   dropPaste?: UploadDropPasteProvider;
+  /** The languages drop and paste are registered for now. */
+  dropPasteLanguages?: readonly string[];
   /** The Language Model tools as registered, to read their confirmations without a dialog. */
   agentTools?: AgentTools;
   settledDropsAndPastes: UploadOutcome[][];
