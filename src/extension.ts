@@ -20,7 +20,7 @@ import { configureMessages } from './upload/engineLoader';
 import { reuploadRecords } from './upload/reupload';
 import { showReuseQuestion } from './upload/reuseLinks';
 import { UploadFlow } from './upload/uploadFlow';
-import { UploadService } from './upload/uploadService';
+import { reportNamingTemplateProblems, UploadService } from './upload/uploadService';
 import { UploadStatus } from './upload/uploadStatus';
 import { RecentUploadsProvider, registerRecentUploadsView } from './views/recentUploadsView';
 import { willOptimise } from './core/images/optimize/settings';
@@ -110,6 +110,9 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
       }
       if (event.affectsConfiguration('kieUpload.linkTemplate')) {
         void reportLinkTemplateProblems();
+      }
+      if (event.affectsConfiguration('kieUpload.fileNameTemplate') || event.affectsConfiguration('kieUpload.uploadPathTemplate')) {
+        reportNamingTemplateProblems(config);
       }
     }),
     // Another window may have added uploads to the shared history meanwhile.

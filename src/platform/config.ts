@@ -15,6 +15,10 @@ export interface KieConfig {
   readonly maxConcurrentUploads: number;
   readonly maxRetries: number;
   readonly naming: NamingScheme;
+  /** `kieUpload.fileNameTemplate` ('' when unset: the file's own name). */
+  readonly fileNameTemplate: string;
+  /** `kieUpload.uploadPathTemplate` ('' when unset: uploadPath and the naming scheme). */
+  readonly uploadPathTemplate: string;
   readonly historyLimit: number;
   readonly expiryWarningHours: number;
   readonly preferUploadOnDropAndPaste: boolean;
@@ -44,6 +48,8 @@ export function readConfig(scope?: vscode.Uri): KieConfig {
     maxConcurrentUploads: Math.floor(numberIn(userLevel(config, 'maxConcurrentUploads'), 4, 1, 16)),
     maxRetries: Math.floor(numberIn(userLevel(config, 'maxRetries'), 3, 0, 10)),
     naming: config.get('naming') === 'original' ? 'original' : 'uniqueFolder',
+    fileNameTemplate: stringOr(config.get('fileNameTemplate'), '').trim(),
+    uploadPathTemplate: stringOr(config.get('uploadPathTemplate'), '').trim(),
     historyLimit: Math.floor(numberIn(config.get('historyLimit'), 200, 1, 5000)),
     expiryWarningHours: numberIn(config.get('expiryWarningHours'), 12, 0, 71),
     preferUploadOnDropAndPaste: userLevel(config, 'dropAndPaste.preferUpload') === true,

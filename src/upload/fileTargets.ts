@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { UploadError } from '../core/errors';
 import { mapConcurrent } from '../core/pool';
 import type { UploadOptions, UploadOutcome } from '../core/types';
 import type { UploadFlow, UploadJob } from './uploadFlow';
@@ -72,13 +73,17 @@ export async function collectFiles(uris: readonly vscode.Uri[]): Promise<FileTar
   return targets;
 }
 
-export function uploadJobs(uploads: UploadService, targets: FileTargets, options: UploadOptions = {}): UploadJob[] {
-  return targets.files.map(({ uri, size }) => ({
-    label: basename(uri),
-    size,
-    start: (controls) => uploads.uploadFile(uri, options, controls),
-    startAnyway: (controls) => uploads.uploadFile(uri, { ...options, allowSensitive: true }, controls),
-  }));
+/** One job per file; `names` are the names the templates gave each file, worked out for the batch. */
+export function uploadJobs(uploads: UploadService, targets: FileTargets, options: UploadOptions = {}, names?: readonly UploadOptions[]): UploadJob[] {
+  return targets.files.map(({ uri, size }, index) => {
+    const named = { ...options, ...names?.[index] };
+    return {
+      label: basename(uri),
+      size,
+      start: (controls) => uploads.uploadFile(uri, named, controls),
+      startAnyway: (controls) => uploads.uploadFile(uri, { ...named, allowSensitive: true }, controls),
+    };
+  });
 }
 
 export function basename(uri: vscode.Uri): string {
@@ -109,7 +114,13 @@ export async function uploadTargets(deps: UploadCommandDeps, targets: FileTarget
   if (!reuse) {
     return [];
   }
-  const jobs = uploadJobs(deps.uploads, targets).map((job, index) => {
+  // The templates' names for the whole batch, before its first byte: two files named alike stop it.
+  const names = await deps.uploads.batchNames(targets.files.map((file) => file.uri));
+  if (names instanceof UploadError) {
+    void vscode.window.showErrorMessage(names.message);
+    return [...targets.files.map((file) => ({ source: file.uri.toString(), error: { code: names.code, message: names.message } })), ...targets.problems];
+  }
+  const jobs = uploadJobs(deps.uploads, targets, {}, names).map((job, index) => {
     const source = targets.files[index].uri.toString();
     const record = reuse.get(source);
     return record ? { ...job, start: async () => ({ source, record }) } : job;

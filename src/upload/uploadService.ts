@@ -8,7 +8,9 @@ import { checkKeepAliveUntil } from '../core/keepAlive';
 import type { UploadHistory } from '../core/history';
 import { settleUpload } from '../core/outcome';
 import type { SensitiveFinding } from '../core/sensitive';
+import { randomBytes } from 'node:crypto';
 import { fileNameFromUrl, uploadPathFor } from '../core/naming';
+import { fillNameTemplate, nameTemplateProblem, usesHash, type NameContext } from '../core/nameTemplate';
 import { clashingNames, planUrls, uploadUrlList, type PlannedUrl } from '../core/urlList';
 import { batchWorkers, mapConcurrent } from '../core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from '../core/types';
@@ -40,8 +42,12 @@ export class UploadService implements vscode.Disposable {
 
   constructor(private readonly deps: UploadServiceDeps) {}
 
-  uploadFiles(uris: readonly vscode.Uri[], options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome[]> {
-    return mapConcurrent(uris, batchWorkers(this.deps.getConfig().maxConcurrentUploads), (uri) => this.uploadFile(uri, options, controls));
+  async uploadFiles(uris: readonly vscode.Uri[], options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome[]> {
+    const names = await this.batchNames(uris, options);
+    if (names instanceof UploadError) {
+      return uris.map((uri) => ({ source: String(uri), error: { code: names.code, message: names.message } }));
+    }
+    return mapConcurrent(uris, batchWorkers(this.deps.getConfig().maxConcurrentUploads), (uri, index) => this.uploadFile(uri, { ...options, ...names?.[index] }, controls));
   }
 
   async uploadFile(uri: vscode.Uri, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
@@ -49,8 +55,8 @@ export class UploadService implements vscode.Disposable {
     if (live) {
       return this.reused(String(uri), live);
     }
-    options = this.named(options);
     return this.settle(String(uri), options, async () => {
+      options = await this.named(options, { uri, name: basename(uri) });
       if (uri.scheme === 'file') {
         // A small file arrives read already: the guard judges those bytes instead of reading the file again.
         const check = (whole?: Uint8Array) =>
@@ -66,8 +72,9 @@ export class UploadService implements vscode.Disposable {
 
   uploadUrl(url: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     const chosen = sanitizeOptions(options);
-    options = this.named({ ...(typeof url === 'string' && !chosen.fileName ? { fileName: fileNameFromUrl(url.trim()) } : {}), ...chosen });
-    return this.settle(String(url), options, async () => (await this.getClient()).uploadUrl(url, options, controls), controls);
+    // The service fetches a URL: the templates, which may need its bytes, apply to local files and data only.
+    const named = { ...(typeof url === 'string' && !chosen.fileName ? { fileName: fileNameFromUrl(url.trim()) } : {}), ...chosen };
+    return this.settle(String(url), named, async () => (await this.getClient()).uploadUrl(url, await this.named(named), controls), controls);
   }
 
   /**
@@ -106,8 +113,8 @@ export class UploadService implements vscode.Disposable {
     if (live) {
       return this.reused('data', live);
     }
-    options = this.named(options);
     return this.settle('data', options, async () => {
+      options = await this.named(options, { data, name: String(fileName) });
       const check = () => this.guard('data', String(fileName), options, (engine, globs) => engine.findSensitive(String(fileName), data instanceof Uint8Array ? data : undefined, globs));
       return (await this.getClient()).uploadData(data, fileName, options, { ...controls, check });
     }, controls);
@@ -265,14 +272,80 @@ export class UploadService implements vscode.Disposable {
     }
   }
 
-  /** Applies the naming scheme, unless the caller chose the upload path itself. */
-  private named(options: UploadOptions): UploadOptions {
+  /**
+   * Applies the naming: `kieUpload.fileNameTemplate` and `uploadPathTemplate` for a local file or
+   * data when set, else the naming scheme; what the caller chose itself stays. A template that
+   * cannot be used fails the upload (`invalid-input`) before anything is sent.
+   */
+  private async named(options: UploadOptions, file?: NamedFile): Promise<UploadOptions> {
     const safe = sanitizeOptions(options);
-    if (safe.uploadPath !== undefined) {
-      return safe;
-    }
     const config = this.deps.getConfig();
-    return { ...safe, uploadPath: uploadPathFor(config.uploadPath, config.naming) };
+    const fileNameTemplate = file && safe.fileName === undefined ? config.fileNameTemplate || undefined : undefined;
+    const uploadPathTemplate = file && safe.uploadPath === undefined ? config.uploadPathTemplate || undefined : undefined;
+    const named: UploadOptions = { ...safe };
+    if (fileNameTemplate || uploadPathTemplate) {
+      const problem = templateProblems({ fileNameTemplate, uploadPathTemplate })[0];
+      if (problem) {
+        throw new UploadError('invalid-input', problem);
+      }
+      const context = await this.nameContext(file!, usesHash(fileNameTemplate) || usesHash(uploadPathTemplate));
+      if (fileNameTemplate) {
+        named.fileName = fillNameTemplate(fileNameTemplate, context);
+      }
+      if (uploadPathTemplate) {
+        named.uploadPath = fillNameTemplate(uploadPathTemplate, context);
+      }
+    }
+    return named.uploadPath === undefined ? { ...named, uploadPath: uploadPathFor(config.uploadPath, config.naming) } : named;
+  }
+
+  private async nameContext(file: NamedFile, hash: boolean): Promise<NameContext> {
+    let sha256: string | undefined;
+    if (hash) {
+      const engine = await loadEngine();
+      sha256 = file.data ? engine.sha256OfBytes(file.data) : file.uri?.scheme === 'file' ? await engine.sha256OfFile(file.uri.fsPath) : engine.sha256OfBytes(await vscode.workspace.fs.readFile(file.uri!));
+    }
+    const folder = file.uri && vscode.workspace.getWorkspaceFolder(file.uri);
+    return { fileName: file.name, now: new Date(), sha256, workspaceFolder: folder?.name ?? '', random: randomBytes };
+  }
+
+  /**
+   * The names a batch of files gets under the templates, worked out before any upload, so that a
+   * template that gives two different files the same name stops the batch before its first byte.
+   * `undefined` when no template applies (the naming scheme keeps names apart).
+   */
+  async batchNames(uris: readonly vscode.Uri[], options: UploadOptions = {}): Promise<UploadOptions[] | UploadError | undefined> {
+    const config = this.deps.getConfig();
+    const safe = sanitizeOptions(options);
+    if (!(config.fileNameTemplate && safe.fileName === undefined) && !(config.uploadPathTemplate && safe.uploadPath === undefined)) {
+      return undefined;
+    }
+    const names: UploadOptions[] = [];
+    const seen = new Map<string, vscode.Uri>();
+    for (const uri of uris) {
+      let named: UploadOptions;
+      try {
+        named = await this.named(safe, { uri, name: basename(uri) });
+      } catch (error) {
+        return error instanceof UploadError ? error : new UploadError('invalid-input', (error as Error).message);
+      }
+      const key = `${(named.uploadPath ?? '').replace(/\/+$/, '')}/${named.fileName ?? basename(uri)}`;
+      const other = seen.get(key);
+      if (other && other.toString() !== uri.toString()) {
+        return new UploadError(
+          'invalid-input',
+          vscode.l10n.t(
+            'The naming templates give {0} and {1} the same name ({2}), so one would replace the other. Nothing was uploaded. Add ${baseName}, ${hash:8} or ${random:6} to kieUpload.fileNameTemplate.',
+            basename(other),
+            basename(uri),
+            key,
+          ),
+        );
+      }
+      seen.set(key, uri);
+      names.push(named);
+    }
+    return names;
   }
 
   /** Settings changed: the next upload builds a client from the new ones. */
@@ -411,6 +484,38 @@ async function existingLocalSource(source: string): Promise<vscode.Uri | undefin
   } catch {
     return undefined;
   }
+}
+
+/** A local file or data being named by the templates. */
+interface NamedFile {
+  readonly uri?: vscode.Uri;
+  readonly data?: Uint8Array;
+  readonly name: string;
+}
+
+/** Says so, with a way to the settings, when a naming template just set cannot be used. Resolves with what was shown. */
+export function reportNamingTemplateProblems(templates: { fileNameTemplate?: string; uploadPathTemplate?: string }): string[] {
+  const problems = templateProblems(templates);
+  if (problems.length > 0) {
+    const open = vscode.l10n.t('Open Settings');
+    void vscode.window.showErrorMessage(problems.join(' '), open).then((choice) => choice === open && vscode.commands.executeCommand('workbench.action.openSettings', 'kieUpload.fileNameTemplate'));
+  }
+  return problems;
+}
+
+/** What is wrong with the naming templates, as messages (empty when they are fine or unset). */
+export function templateProblems(templates: { fileNameTemplate?: string; uploadPathTemplate?: string }): string[] {
+  const problems: string[] = [];
+  for (const [key, template, kind] of [
+    ['kieUpload.fileNameTemplate', templates.fileNameTemplate, 'fileName'],
+    ['kieUpload.uploadPathTemplate', templates.uploadPathTemplate, 'uploadPath'],
+  ] as const) {
+    const problem = template ? nameTemplateProblem(template, kind) : undefined;
+    if (problem) {
+      problems.push(vscode.l10n.t('{0} cannot be used: {1}. Nothing is uploaded until it is fixed.', key, problem));
+    }
+  }
+  return problems;
 }
 
 function basename(uri: vscode.Uri): string {
