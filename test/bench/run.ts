@@ -258,6 +258,8 @@ async function p3(emulator: EmulatorProcess, files: Files): Promise<Section> {
   const inFlight: number[] = [];
   let concurrent8: WorkerResult | undefined;
   let inFlight8 = 0;
+  let urls: WorkerResult | undefined;
+  let urlsInFlight = 0;
   try {
     for (let round = 0; round < 2; round++) {
       await emulator.command('resetMax');
@@ -270,11 +272,15 @@ async function p3(emulator: EmulatorProcess, files: Files): Promise<Section> {
     await emulator.command('resetMax');
     concurrent8 = await runWorker({ kind: 'batch', files: files.many, concurrency: 2 * DEFAULT_CONCURRENCY, folder: 'bench/p3-pool8', ...target });
     inFlight8 = (await emulator.command('stats')).maxInFlight;
+    await emulator.command('resetMax');
+    urls = await runWorker({ kind: 'urls', count: 200, concurrency: DEFAULT_CONCURRENCY, folder: 'bench/p3-urls', ...target });
+    urlsInFlight = (await emulator.command('stats')).maxInFlight;
+    log(`  P3 200 URLs, ${DEFAULT_CONCURRENCY} at a time: ${ms(urls.ms)}, at most ${urlsInFlight} in flight`);
   } finally {
     await emulator.command('latency', { ms: 0 });
     await emulator.command('clear');
   }
-  const failures = [...sequential, ...concurrent, ...(concurrent8 ? [concurrent8] : [])].filter((run) => !run.ok).map((run) => run.error);
+  const failures = [...sequential, ...concurrent, ...(concurrent8 ? [concurrent8] : []), ...(urls ? [urls] : [])].filter((run) => !run.ok).map((run) => run.error);
   const seqMs = median(sequential.map((run) => run.ms));
   const poolMs = median(concurrent.map((run) => run.ms));
   const speedup = seqMs / poolMs;
@@ -299,6 +305,15 @@ async function p3(emulator: EmulatorProcess, files: Files): Promise<Section> {
         figure: `${maxInFlight}`,
         target: `≤ ${DEFAULT_CONCURRENCY} (maxConcurrentUploads)`,
         verdict: failures.length ? 'error' : verdict(maxInFlight <= DEFAULT_CONCURRENCY && maxInFlight > 0),
+      },
+      {
+        id: 'P3',
+        what: `a batch of 200 URL uploads (the service fetches each), ${DEFAULT_CONCURRENCY} at a time: requests in flight at the emulator`,
+        measured: `at most ${urlsInFlight}; ${urls?.extra?.urls ?? 0} links in ${ms(urls?.ms)}`,
+        comparedWith: 'as UploadService.uploadUrls runs them: mapConcurrent over a client with maxRequests',
+        figure: `${urlsInFlight}`,
+        target: `≤ ${DEFAULT_CONCURRENCY} (maxConcurrentUploads)`,
+        verdict: failures.length || !urls ? 'error' : verdict(urlsInFlight <= DEFAULT_CONCURRENCY && urlsInFlight > 0),
       },
     ],
     notes: [

@@ -4,6 +4,8 @@
  * line (WorkerResult) on stdout. No warm-up: a first upload in a fresh process is what users get.
  */
 import { openAsBlob, promises as fs } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fetch, FormData, request } from 'undici';
@@ -43,6 +45,8 @@ export type WorkerSpec =
   | { kind: 'encoder'; file: string }
   /** Many files: one await per file, or mapConcurrent at `concurrency`. */
   | (UploadTarget & { kind: 'batch'; files: string[]; concurrency: number | 'sequential' })
+  /** URL uploads of `count` files served by an origin in this process, `concurrency` at once, as UploadService.uploadUrls runs them. */
+  | (UploadTarget & { kind: 'urls'; count: number; concurrency: number })
   /** A stream upload aborted once `abortAt` of its bytes were sent. */
   | (UploadTarget & { kind: 'cancel'; file: string; abortAt: number })
   /** The link scan of a Markdown file, or markdown-it's parse of it: a first call, then `runs` more. */
@@ -253,6 +257,8 @@ async function runCase(spec: WorkerSpec): Promise<WorkerResult> {
       await engine.close();
       return result;
     }
+    case 'urls':
+      return urlBatch(spec);
     case 'cancel':
       return cancel(spec);
     case 'markdown':
@@ -299,6 +305,25 @@ async function markdownIt(): Promise<TimedParser> {
   const count = (tokens: Tokens): number => tokens.reduce((n, token) => n + (token.type === 'link_open' || token.type === 'image' ? 1 : 0) + (token.children ? count(token.children) : 0), 0);
   let last: Tokens = [];
   return { parse: (doc) => void (last = parser.parse(doc, {})), found: () => count(last) };
+}
+
+/** A batch of URL uploads: an origin serves 1 KiB files here; the emulator fetches each itself. */
+async function urlBatch(spec: Extract<WorkerSpec, { kind: 'urls' }>): Promise<WorkerResult> {
+  const body = Buffer.alloc(1024, 7);
+  const origin = createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/png', 'content-length': body.length }).end(body));
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  const port = (origin.address() as AddressInfo).port;
+  const urls = Array.from({ length: spec.count }, (_, i) => `http://127.0.0.1:${port}/shots/${i}.png`);
+  const engine = client(spec, spec.concurrency);
+  try {
+    return await measure(async () => {
+      const records = await mapConcurrent(urls, batchWorkers(spec.concurrency), (url) => engine.uploadUrl(url));
+      return { urls: records.length };
+    });
+  } finally {
+    await engine.close();
+    origin.close();
+  }
 }
 
 /**
