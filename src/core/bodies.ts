@@ -176,6 +176,29 @@ function quiet<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/**
+ * `source` with its SHA-256 taken inline as it is read (an image prepared before sending: its
+ * edited bytes are what the record's hash must name).
+ */
+export function hashedSource(source: ByteSource): ByteSource {
+  let digest: string | undefined;
+  return {
+    size: source.size,
+    async *read(chunkSize) {
+      digest = undefined;
+      const sha = createHash('sha256');
+      let read = 0;
+      for await (const chunk of source.read(chunkSize)) {
+        sha.update(chunk);
+        read += chunk.byteLength;
+        yield chunk;
+      }
+      digest = read === source.size ? sha.digest('hex') : undefined;
+    },
+    sha256: () => digest,
+  };
+}
+
 export function memorySource(data: Uint8Array, hash = false): ByteSource {
   let digest: string | undefined;
   return {

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { base64JsonBody, fileSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
+import { base64JsonBody, fileSource, hashedSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
 import { downloadFile, hashRemoteFile } from './downloadFile';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError } from './errors';
@@ -163,7 +163,8 @@ export class KieClient {
     if (target.method === 'base64') {
       checkBase64Size(prepared.source.size, prepared.fileName);
     }
-    const record = await this.sendBytes(prepared.source, { ...target, fileName: prepared.fileName }, controls, turn);
+    const source = this.hashing ? hashedSource(prepared.source) : prepared.source;
+    const record = await this.sendBytes(source, { ...target, fileName: prepared.fileName }, controls, turn);
     return prepared.notes.length ? { ...record, notes: [...(record.notes ?? []), ...prepared.notes] } : record;
   }
 

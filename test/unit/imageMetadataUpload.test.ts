@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,7 @@ describe('image metadata: what reaches the emulator', function () {
     assert.equal(pixelHash(await c.decode('jpeg', bytes)), pixelHash(await c.decode('jpeg', jpeg)));
     assert.deepEqual(record.notes, ['location removed']);
     assert.equal(record.fileName, 'large.jpg');
+    assert.equal(record.sha256, createHash('sha256').update(bytes).digest('hex'), 'the record names the bytes sent (Verify Link compares them)');
   });
 
   it('a small PNG file, a pasted WebP (base64) and a JPEG sent as base64 arrive with no place, orientation, profile and pixels kept', async () => {
