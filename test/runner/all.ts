@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainHarnessError, runTestsInCodeServer } from './codeServer';
-import { copyFixtureWorkspace, INTEGRATION_INDEX, PROJECT_ROOT } from './workspace';
+import { copyFixtureWorkspace, INTEGRATION_INDEX, packTestLanguages, PROJECT_ROOT } from './workspace';
 import { runAgentConfirmationUiTest } from '../ui/agentConfirmation';
 import { runExplorerUploadUiTest } from '../ui/explorerUpload';
 import { ensureTestEditor } from './setupEditor';
@@ -44,6 +44,7 @@ async function runIntegration(): Promise<SuiteResult> {
   const workspace = await copyFixtureWorkspace();
   try {
     const run = await runTestsInCodeServer({
+      installExtensions: [packTestLanguages(join(workspace.path, '..'))],
       extensionDevelopmentPath: PROJECT_ROOT,
       extensionTestsPath: INTEGRATION_INDEX,
       workspaceFolder: workspace.path,
