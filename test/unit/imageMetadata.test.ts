@@ -1,13 +1,17 @@
 import * as assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
 import * as fc from 'fast-check';
+import * as piexif from 'piexifjs';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import { applyPlan, DamagedImage, memoryAccess, planMetadataRemoval, type MetadataPlan } from '../../src/core/images/metadata';
 import {
+  exifWithGps,
   iccProfile,
   jpegSegments,
   jpegWithPlace,
   pixelHash,
   placesIn,
+  pngChunk,
   pngChunks,
   pngWithPlace,
   readExif,
@@ -171,5 +175,56 @@ describe('image metadata: location removed before upload', function () {
         { numRuns: 1500 },
       );
     });
+  });
+});
+
+describe('image metadata: other writers', () => {
+  it('a little-endian Exif block (II) loses its GPS directory too, keeping its orientation', async () => {
+    // The same tags as piexifjs writes, in Intel byte order: IFD0 with Orientation and the GPS pointer, a GPS IFD with latitude.
+    const tiff = Buffer.alloc(80);
+    tiff.write('II', 0, 'latin1');
+    tiff.writeUInt16LE(42, 2);
+    tiff.writeUInt32LE(8, 4);
+    tiff.writeUInt16LE(2, 8);
+    tiff.writeUInt16LE(0x0112, 10); tiff.writeUInt16LE(3, 12); tiff.writeUInt32LE(1, 14); tiff.writeUInt16LE(6, 18);
+    tiff.writeUInt16LE(0x8825, 22); tiff.writeUInt16LE(4, 24); tiff.writeUInt32LE(1, 26); tiff.writeUInt32LE(38, 30);
+    tiff.writeUInt32LE(0, 34);
+    tiff.writeUInt16LE(1, 38);
+    tiff.writeUInt16LE(2, 40); tiff.writeUInt16LE(5, 42); tiff.writeUInt32LE(3, 44); tiff.writeUInt32LE(56, 48);
+    tiff.writeUInt32LE(0, 52);
+    for (let i = 0; i < 6; i++) {
+      tiff.writeUInt32LE([52, 1, 31, 1, 1234, 100][i], 56 + i * 4);
+    }
+    assert.equal(readExif(tiff).gps, 1, 'the fixture has GPS');
+    const jpeg = await jpegWithPlace(32, 24);
+    const segments = jpegSegments(jpeg);
+    const exifIndex = segments.findIndex((s) => s.body.toString('latin1', 0, 4) === 'Exif');
+    let at = 2;
+    for (let i = 0; i < exifIndex; i++) {
+      at += 4 + segments[i].body.length;
+    }
+    const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+    const head = Buffer.from([0xff, 0xe1, 0, 0]);
+    head.writeUInt16BE(body.length + 2, 2);
+    const patched = Buffer.concat([jpeg.subarray(0, at), head, body, jpeg.subarray(at + 4 + segments[exifIndex].body.length)]);
+    const { out } = await run(patched);
+    const exif = jpegSegments(out).find((s) => s.body.toString('latin1', 0, 4) === 'Exif')!;
+    assert.deepEqual(readExif(exif.body), { gps: 0, orientation: 6 });
+  });
+
+  it('a PNG whose ImageMagick raw Exif profile (zTXt) holds GPS loses that chunk; one without GPS keeps it', async () => {
+    const png = await pngWithPlace();
+    const ihdrEnd = 8 + 25;
+    const raw = (exif: Buffer) => {
+      const hex = exif.toString('hex').replace(/(.{72})/g, '$1\n');
+      const text = Buffer.from(`\nexif\n${String(exif.length).padStart(8)}\n${hex}\n`, 'latin1');
+      return pngChunk('zTXt', Buffer.concat([Buffer.from('Raw profile type exif\0\0', 'latin1'), deflateSync(text)]));
+    };
+    const withGps = Buffer.concat([png.subarray(0, ihdrEnd), raw(exifWithGps()), png.subarray(ihdrEnd)]);
+    const { out } = await run(withGps);
+    assert.ok(!pngChunks(out).some((c) => c.type === 'zTXt'), 'the raw profile with GPS is gone');
+    const plainExif = Buffer.from(piexif.dump({ '0th': { [piexif.ImageIFD.Orientation]: 3 } }), 'binary');
+    const without = Buffer.concat([png.subarray(0, ihdrEnd), raw(plainExif), png.subarray(ihdrEnd)]);
+    assert.ok(pngChunks((await run(without)).out).some((c) => c.type === 'zTXt'), 'a raw profile without GPS stays');
   });
 });
