@@ -568,8 +568,16 @@ function sameRecord(a: unknown, b: UploadRecord): boolean {
     r.method === b.method &&
     r.source === b.source &&
     r.sha256 === b.sha256 &&
-    r.keepAliveUntil === b.keepAliveUntil
+    r.keepAliveUntil === b.keepAliveUntil &&
+    sameNotes(r.notes, b.notes)
   );
+}
+
+function sameNotes(a: unknown, b: readonly string[] | undefined): boolean {
+  if (b === undefined) {
+    return a === undefined;
+  }
+  return Array.isArray(a) && a.length === b.length && a.every((note, i) => note === b[i]);
 }
 
 /** Whether `raw` holds exactly `value` (the store handed back a copy of what this window wrote). */
@@ -637,6 +645,10 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
   }
   if (typeof entry.keepAliveUntil === 'string' && !Number.isNaN(Date.parse(entry.keepAliveUntil))) {
     record.keepAliveUntil = entry.keepAliveUntil;
+  }
+  const notes = Array.isArray(entry.notes) ? entry.notes.filter((n): n is string => typeof n === 'string' && n !== '') : [];
+  if (notes.length > 0) {
+    record.notes = notes.slice(0, 8).map((n) => n.slice(0, 200));
   }
   return record;
 }

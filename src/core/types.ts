@@ -44,7 +44,10 @@ export interface UploadRecord {
   sha256?: string;
   /** ISO 8601: the link is renewed (re-uploaded with the same bytes) until this date. */
   keepAliveUntil?: string;
-  /** What was done to the file before sending (e.g. "1.9 MB → 310 KB, 1920 px wide, WebP"). */
+  /**
+   * What was done to the bytes before sending, one short phrase each (e.g. "location removed",
+   * "1.9 MB → 310 KB, 1920 px wide, WebP"). Absent when the file was sent as it was.
+   */
   notes?: string[];
 }
 

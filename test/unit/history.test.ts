@@ -394,6 +394,21 @@ describe('UploadHistory shared by two windows', () => {
     const history = new UploadHistory(sharedStore([record('old.png', 1)]));
     assert.deepEqual(history.list().map((entry) => entry.fileName), ['old.png']);
   });
+
+  it('keeps what was done before sending (notes) across windows, and records without notes load as before', async () => {
+    const store = sharedStore();
+    const history = new UploadHistory(store, { reconcileDelaysMs: [] });
+    await history.add(record('photo.jpg', 1, { notes: ['location removed', '1.9 MB → 310 KB, 1920 px wide, WebP'] }));
+    await history.add(record('plain.txt', 2));
+    await history.flush();
+    const reopened = new UploadHistory(store).list();
+    const photo = reopened.find((entry) => entry.fileName === 'photo.jpg');
+    assert.deepEqual(photo?.notes, ['location removed', '1.9 MB → 310 KB, 1920 px wide, WebP']);
+    assert.equal(reopened.find((entry) => entry.fileName === 'plain.txt')?.notes, undefined);
+    const odd = new UploadHistory(sharedStore([{ ...record('odd.png', 3), notes: [42, '', 'metadata removed'] }])).list();
+    assert.deepEqual(odd[0]?.notes, ['metadata removed'], 'only non-empty strings are kept');
+    history.dispose();
+  });
 });
 
 describe('UploadHistory never silently empties', () => {
