@@ -49,6 +49,15 @@ describe('images: no location leaves the machine, whatever the door', function (
     assert.equal(readExif(jpegSegments(bytes).find((s) => s.body.toString('latin1', 0, 4) === 'Exif')!.body).orientation, 6, 'orientation kept');
     assert.deepEqual(outcome.record!.notes, ['location removed']);
     assert.deepEqual((await api()).history()[0].notes, ['location removed'], 'Recent Uploads keeps the note');
+    // And the stored history, which other windows and the next session read, carries it too.
+    const { testing } = await api();
+    const deadline = Date.now() + 5000;
+    const stored = () => JSON.stringify(testing.globalState.get('kieUpload.history') ?? null);
+    while (Date.now() < deadline && !stored().includes(outcome.record!.url)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const entry = (JSON.parse(stored()) as { records?: Array<{ url: string; notes?: string[] }> }).records?.find((record) => record.url === outcome.record!.url);
+    assert.deepEqual(entry?.notes, ['location removed'], 'the stored record keeps the note');
     const again = await vscode.commands.executeCommand<UploadOutcome>('kieUpload.reupload', outcome.record);
     assert.deepEqual(placesIn(await received(again.record), 'jpeg'), []);
   });
