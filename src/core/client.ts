@@ -9,6 +9,7 @@ import { readableFileSize, readSmallFile } from './fileStat';
 import { readEnvelope, translateError } from './httpErrors';
 import { mimeTypeFor } from './mime';
 import { prepareImage, type PreparedImage } from './images/prepare';
+import { sha256OfBytes, sha256OfFile } from './streamHash';
 import type { MetadataSettings } from './images/metadata';
 import { Gate, type Turn } from './pool';
 import { normalizeUploadResponse } from './response';
@@ -116,7 +117,7 @@ export class KieClient {
     const size = whole ? whole.byteLength : await readableFileSize(path, fileName);
     const prepared = await this.prepare({ path, whole }, fileName);
     if (prepared) {
-      return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn);
+      return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn, { path, whole, size });
     }
     if (method === 'base64') {
       checkBase64Size(size, fileName);
@@ -139,7 +140,7 @@ export class KieClient {
     }
     const prepared = await this.prepare({ whole: data }, name);
     if (prepared) {
-      return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn);
+      return this.sendPrepared(prepared, { uploadPath, method, source }, controls, turn, { whole: data, size: data.byteLength });
     }
     if (method === 'base64') {
       checkBase64Size(data.byteLength, name);
@@ -159,13 +160,18 @@ export class KieClient {
     target: { uploadPath: string; method: Exclude<UploadMethod, 'url'>; source: string },
     controls: UploadControls,
     turn: Turn,
+    original: { path?: string; whole?: Uint8Array; size: number },
   ): Promise<UploadRecord> {
     if (target.method === 'base64') {
       checkBase64Size(prepared.source.size, prepared.fileName);
     }
     const source = this.hashing ? hashedSource(prepared.source) : prepared.source;
     const record = await this.sendBytes(source, { ...target, fileName: prepared.fileName }, controls, turn);
-    return prepared.notes.length ? { ...record, notes: [...(record.notes ?? []), ...prepared.notes] } : record;
+    const noted = prepared.notes.length ? { ...record, notes: [...(record.notes ?? []), ...prepared.notes] } : record;
+    // The bytes sent differ from the file's: the record also names the file's own, so that Reuse Link
+    // finds this link for the same photo again (files up to 64 MiB: one more read).
+    const sourceSha256 = this.hashing ? await sourceHash(original) : undefined;
+    return sourceSha256 ? { ...noted, sourceSha256 } : noted;
   }
 
   /** Asks the service to fetch a public http(s) URL itself; this side never downloads it. */
@@ -370,4 +376,21 @@ function fetchFailure(error: unknown, url: string): unknown {
     ),
     error.details,
   );
+}
+
+/** Files up to this size have their own SHA-256 taken when the bytes sent differ from them. */
+const SOURCE_HASH_MAX_BYTES = 64 * 1024 * 1024;
+
+async function sourceHash(original: { path?: string; whole?: Uint8Array; size: number }): Promise<string | undefined> {
+  if (original.whole) {
+    return sha256OfBytes(original.whole);
+  }
+  if (!original.path || original.size > SOURCE_HASH_MAX_BYTES) {
+    return undefined;
+  }
+  try {
+    return await sha256OfFile(original.path);
+  } catch {
+    return undefined;
+  }
 }

@@ -568,6 +568,7 @@ function sameRecord(a: unknown, b: UploadRecord): boolean {
     r.method === b.method &&
     r.source === b.source &&
     r.sha256 === b.sha256 &&
+    r.sourceSha256 === b.sourceSha256 &&
     r.keepAliveUntil === b.keepAliveUntil &&
     sameNotes(r.notes, b.notes)
   );
@@ -642,6 +643,9 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
   };
   if (typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256)) {
     record.sha256 = entry.sha256;
+  }
+  if (typeof entry.sourceSha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sourceSha256)) {
+    record.sourceSha256 = entry.sourceSha256;
   }
   if (typeof entry.keepAliveUntil === 'string' && !Number.isNaN(Date.parse(entry.keepAliveUntil))) {
     record.keepAliveUntil = entry.keepAliveUntil;

@@ -42,6 +42,11 @@ export interface UploadRecord {
   source: string;
   /** Hex SHA-256 of the bytes sent (the hosted file's bytes), when known. */
   sha256?: string;
+  /**
+   * Hex SHA-256 of the local file or data the upload was made from, when the bytes sent differ
+   * from it (an image whose location was removed, or optimised): Reuse Link matches either.
+   */
+  sourceSha256?: string;
   /** ISO 8601: the link is renewed (re-uploaded with the same bytes) until this date. */
   keepAliveUntil?: string;
   /**

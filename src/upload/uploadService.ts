@@ -196,13 +196,16 @@ export class UploadService implements vscode.Disposable {
 
   private async liveCopy(size: number, hash: (engine: Engine) => Promise<string>): Promise<UploadRecord | undefined> {
     const until = Date.now() + this.deps.getConfig().expiryWarningHours * 3_600_000;
-    const candidates = this.deps.history.list().filter((record) => record.sha256 && record.fileSize === size && Date.parse(record.expiresAt) > until);
+    // Records of the same bytes, or made from them (an image sent with its location removed).
+    const candidates = this.deps.history
+      .list()
+      .filter((record) => ((record.sha256 && record.fileSize === size) || record.sourceSha256) && Date.parse(record.expiresAt) > until);
     if (candidates.length === 0 || size > PREHASH_MAX_BYTES) {
       return undefined;
     }
     try {
       const sha256 = await hash(await loadEngine());
-      return candidates.find((record) => record.sha256 === sha256);
+      return candidates.find((record) => (record.sha256 === sha256 && record.fileSize === size) || record.sourceSha256 === sha256);
     } catch (error) {
       this.deps.logger.warn(`Could not hash the file to look for a live link: ${(error as Error).message}`);
       return undefined;

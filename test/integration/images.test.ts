@@ -62,6 +62,18 @@ describe('images: no location leaves the machine, whatever the door', function (
     assert.deepEqual(placesIn(await received(again.record), 'jpeg'), []);
   });
 
+  it('Reuse Link finds a photo that was sent with its location removed: the same file again gets that live link, nothing sent', async () => {
+    const uri = await put('again.jpg', await jpegWithPlace(900, 600));
+    const [first] = await (await api()).uploadFiles([uri]);
+    assert.deepEqual(first.record?.notes, ['location removed']);
+    assert.match(first.record?.sourceSha256 ?? '', /^[0-9a-f]{64}$/, 'the record names the file it was made from');
+    assert.notEqual(first.record?.sourceSha256, first.record?.sha256, 'which differs from the bytes sent');
+    const before = emulator.stats.requests;
+    const [again] = await (await api()).uploadFiles([uri], { reuseLiveLink: true });
+    assert.equal(again.record?.url, first.record?.url);
+    assert.equal(emulator.stats.requests, before, 'nothing was sent');
+  });
+
   it('drop of a workspace PNG and paste of a clipboard WebP into Markdown: the links serve images without a place', async () => {
     const { testing } = await api();
     const settledBefore = testing.settledDropsAndPastes.length;
