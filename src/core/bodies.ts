@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { readFully } from './fileStat';
 import { chunkHasher, type ChunkHasher } from './streamHash';
 import { FormDataEncoder, type FileLike, type FormDataEntryValue, type FormDataLike } from 'form-data-encoder';
 
@@ -102,18 +103,7 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
   const length = Math.min(chunkSize, size);
   // Hashing: the hasher reads the very buffers the upload sends from (see streamHash.ts).
   const buffers = hashing ? hashing.hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
-  const fill = async (buffer: Buffer, position: number): Promise<number> => {
-    const wanted = Math.min(length, size - position);
-    let filled = 0;
-    while (filled < wanted) {
-      const { bytesRead } = await handle.read(buffer, filled, wanted - filled, start + position + filled);
-      if (bytesRead === 0) {
-        break;
-      }
-      filled += bytesRead;
-    }
-    return filled;
-  };
+  const fill = (buffer: Buffer, position: number): Promise<number> => readFully(handle, buffer.subarray(0, Math.min(length, size - position)), start + position);
   let offset = 0;
   let turn = 0;
   let reading: Promise<number> | undefined = quiet(fill(buffers[0], 0));

@@ -166,11 +166,13 @@ export class KieClient {
       checkBase64Size(prepared.source.size, prepared.fileName);
     }
     const source = this.hashing ? hashedSource(prepared.source) : prepared.source;
+    // The bytes sent differ from the file's: the record also names the file's own, so that Reuse Link
+    // finds this link for the same photo again (files up to 64 MiB: one more read, taken while the
+    // upload goes rather than after it, in the request's place).
+    const sourceHashing = this.hashing ? sourceHash(original) : undefined;
     const record = await this.sendBytes(source, { ...target, fileName: prepared.fileName }, controls, turn);
     const noted = prepared.notes.length ? { ...record, notes: [...(record.notes ?? []), ...prepared.notes] } : record;
-    // The bytes sent differ from the file's: the record also names the file's own, so that Reuse Link
-    // finds this link for the same photo again (files up to 64 MiB: one more read).
-    const sourceSha256 = this.hashing ? await sourceHash(original) : undefined;
+    const sourceSha256 = await sourceHashing;
     return sourceSha256 ? { ...noted, sourceSha256 } : noted;
   }
 

@@ -42,20 +42,29 @@ export async function readSmallFile(path: string): Promise<Uint8Array | undefine
       return undefined;
     }
     const data = Buffer.allocUnsafe(stats.size);
-    let filled = 0;
-    while (filled < data.byteLength) {
-      const { bytesRead } = await handle.read(data, filled, data.byteLength - filled, filled);
-      if (bytesRead === 0) {
-        return undefined; // Shorter than it was a moment ago: the other path tells what it is now.
-      }
-      filled += bytesRead;
-    }
-    return data;
+    // Shorter than it was a moment ago: the other path tells what it is now.
+    return (await readFully(handle, data, 0)) === data.byteLength ? data : undefined;
   } catch {
     return undefined;
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Reads into `buffer` from `position` until it is full or the file ends (a read may return fewer
+ * bytes than asked); resolves with how many bytes it holds.
+ */
+export async function readFully(handle: fs.FileHandle, buffer: Uint8Array, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
+    if (bytesRead === 0) {
+      break;
+    }
+    filled += bytesRead;
+  }
+  return filled;
 }
 
 export function describeFsError(error: unknown): string {

@@ -4,10 +4,11 @@
  * caller supplies what a template needs (the hash only when it asks for one).
  */
 
+import { randomLetters } from './naming';
+
 export type NameTemplateKind = 'fileName' | 'uploadPath';
 
 const SIMPLE = new Set(['fileName', 'baseName', 'ext', 'date', 'time', 'workspaceFolder']);
-const RANDOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 const DATE_TOKENS = /YYYY|MM|DD|HH|mm|ss/g;
 
 /** What a filled template is built from. */
@@ -117,7 +118,7 @@ export function fillNameTemplate(template: string, context: NameContext): string
       case 'hash':
         return (context.sha256 ?? '').slice(0, Number(argument));
       case 'random':
-        return Array.from(context.random(Number(argument)), (byte) => RANDOM_ALPHABET[byte % RANDOM_ALPHABET.length]).join('');
+        return randomLetters(Number(argument), context.random);
       default:
         return safePart(context.workspaceFolder);
     }

@@ -12,9 +12,14 @@ export type NamingScheme = 'uniqueFolder' | 'original';
 
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
+/** `size` random lowercase letters and digits, without the look-alikes l, o, 0 and 1. */
+export function randomLetters(size: number, random: (size: number) => Uint8Array = randomBytes): string {
+  return Array.from(random(size), (byte) => ALPHABET[byte % ALPHABET.length]).join('');
+}
+
 /** A short random folder name (10 characters, about 50 bits): collisions are not a practical concern. */
 export function uniqueFolderName(random: (size: number) => Uint8Array = randomBytes): string {
-  return Array.from(random(10), (byte) => ALPHABET[byte % ALPHABET.length]).join('');
+  return randomLetters(10, random);
 }
 
 /** The upload path an upload goes to under the scheme, unless the caller chose one. */

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as l10n from '@vscode/l10n';
 import { memorySource, piecesSource, type ByteSource } from '../bodies';
 import { UploadError } from '../errors';
+import { readFully } from '../fileStat';
 import type { Logger } from '../types';
 import { applyPlan, DamagedImage, memoryAccess, planMetadataRemoval, type MetadataNote, type MetadataPlan, type MetadataSettings, type RandomAccess } from './metadata';
 import { MAX_READ_BYTES, optimizeBeforeSend, turnUprightBeforeSend, willOptimise } from './optimize/beforeSend';
@@ -55,15 +56,7 @@ async function openAccess(path: string): Promise<RandomAccess & { close(): Promi
           scratch = Buffer.allocUnsafeSlow(wanted);
         }
         const buffer = wanted > SHARED_READ ? scratch!.subarray(0, wanted) : Buffer.allocUnsafe(wanted);
-        let filled = 0;
-        while (filled < buffer.length) {
-          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
-          if (bytesRead === 0) {
-            break;
-          }
-          filled += bytesRead;
-        }
-        return buffer.subarray(0, filled);
+        return buffer.subarray(0, await readFully(handle, buffer, position));
       },
       close: () => handle.close(),
     };
@@ -99,7 +92,7 @@ export async function prepareImage(
   let source: ByteSource | undefined;
   const notes: string[] = [];
   if (settings.removeLocation || settings.removeAllMetadata) {
-    const access = bytes ? memoryAccess(bytes) : await openAccess(input.path!);
+    const access: RandomAccess & { close?(): Promise<void> } = bytes ? memoryAccess(bytes) : await openAccess(input.path!);
     try {
       const plan = await planOrRefuse(access, settings, fileName);
       if (plan?.changed) {
@@ -115,9 +108,7 @@ export async function prepareImage(
         notes.push(noteText('upright'));
       }
     } finally {
-      if (!input.whole) {
-        await (access as { close?: () => Promise<void> }).close?.();
-      }
+      await access.close?.();
     }
   }
   const optimised = await optimizeBeforeSend(bytes ? { data: bytes } : { path: input.path }, fileName, settings.optimize, logger);

@@ -4,7 +4,7 @@
  * place, XMP (`iTXt` "XML:com.adobe.xmp") its location properties, and text chunks that hold a
  * place (a "GPS…" or "location" keyword, an ImageMagick raw profile with GPS) are dropped.
  */
-import { inflateSync, deflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { blankXmpBytes } from './xmp';
 import { DamagedImage, latin1, readExactly, type PlanBuilder, type RandomAccess } from './plan';
 import { hasGps, orientationOrOne, removeGps } from './tiff';
@@ -190,24 +190,4 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   out.set(data, 8);
   out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
-}
-
-let table: Uint32Array | undefined;
-
-export function crc32(bytes: Uint8Array): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) {
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      }
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc = table[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
