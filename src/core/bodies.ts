@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { readFully } from './fileStat';
-import { chunkHasher, type ChunkHasher } from './streamHash';
+import { chunkHasher, prepareHasher, type ChunkHasher } from './streamHash';
 import { FormDataEncoder, type FileLike, type FormDataEntryValue, type FormDataLike } from 'form-data-encoder';
 
 /**
@@ -44,11 +44,24 @@ export type HashOptions = boolean | { readonly waitShare?: number; readonly gave
 /** The default share of an upload's time that waiting for its hash may add. */
 export const HASH_WAIT_SHARE = 0.03;
 
+/** About the fastest an upload goes (bytes per millisecond: 2 GB/s, a server on the same machine). */
+const FASTEST_UPLOAD_BYTES_PER_MS = 2e6;
+
+/** Faster than this (1 GB/s), an upload goes to a server on this machine or beside it (see `HashPace`). */
+const LOCAL_UPLOAD_BYTES_PER_MS = 1e6;
+
+/** An upload's pace is measured over this much, after as much again (the burst into socket buffers). */
+const PACE_PROBE_BYTES = 16 * 1024 * 1024;
+
+/** Files up to this size always keep their hash (hashing 64 MiB takes about 30 ms). */
+const ALWAYS_HASHED_BYTES = 64 * 1024 * 1024;
+
 export function fileSource(path: string, size: number, hash: HashOptions = false): ByteSource {
   if (!hash) {
     return { size, read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, 0, size, chunkSize)) };
   }
   let digest: string | undefined;
+  prepareHasher(size);
   return {
     size,
     read: (chunkSize) => {
@@ -96,9 +109,7 @@ export function piecesSource(path: string, pieces: ReadonlyArray<{ readonly star
  * handed out: every chunk but the last is a full `chunkSize`, far above that mark.
  */
 async function* fileChunks(path: string, start: number, size: number, chunkSize: number, hashing?: Hashing): AsyncIterable<Uint8Array> {
-  const startedAt = performance.now();
-  /** Time spent waiting for the hasher, ms. */
-  let waited = 0;
+  const pace = hashing && new HashPace(size, hashing.waitShare);
   const handle = await fs.open(path, 'r');
   const length = Math.min(chunkSize, size);
   // Hashing: the hasher reads the very buffers the upload sends from (see streamHash.ts).
@@ -122,15 +133,15 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
       if (bytes === length && offset < size) {
         const next = turn;
         let wait: Promise<void> | undefined;
-        if (hashing && !hashing.hasher.released(next)) {
-          if (hashing.hasher.starting || waited < hashing.waitShare * (performance.now() - startedAt)) {
-            const since = performance.now();
-            wait = hashing.hasher.whenReleased(next).then(() => void (waited += performance.now() - since));
-          } else {
-            // The hash falls behind the upload by more than it may cost: it is given up.
+        if (hashing) {
+          const mustWait = !hashing.hasher.released(next);
+          if (!pace!.keep(offset, hashing.hasher.starting, mustWait)) {
+            // The hash would cost the upload more than it may: it is given up.
             hashing.hasher.abandon();
             hashing.gaveUp?.();
             hashing = undefined;
+          } else if (mustWait) {
+            wait = hashing.hasher.whenReleased(next).then(pace!.waiting(hashing.hasher.starting));
           }
         }
         reading = quiet(wait ? wait.then(() => fill(buffers[next], offset)) : fill(buffers[next], offset));
@@ -148,6 +159,67 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
     // Never close the file under a read still in flight (an upload cancelled mid-chunk).
     await reading?.catch(() => undefined);
     await handle.close();
+  }
+}
+
+/**
+ * Whether a read may keep its hash, judged as it goes. The read waits for the hashing thread only
+ * while its waits add up to less than the share (3%) of its time so far, or of the time the whole
+ * upload would take at 2 GB/s if that is more (at its start an upload runs ahead of its pace: the
+ * first megabytes only fill socket buffers). Waits while the thread starts do not count (a one-off
+ * of about 15 ms, once per 30 s). And an upload that goes faster than 1 GB/s (its waits aside,
+ * measured over 16 MiB after its first 16 MiB) is talking to a server on this machine or beside
+ * it: the hash would take CPU that the upload and its server need, so it is given up at once.
+ * Over the internet neither happens and the hash is kept. Files up to 64 MiB always keep it, and
+ * a share of `Infinity` keeps it whatever it costs.
+ */
+export class HashPace {
+  private readonly startedAt: number;
+  /** Time spent waiting for the thread once it ran, ms. */
+  private waited = 0;
+  /** Time spent waiting for the thread, its start included, ms. */
+  private stalled = 0;
+  /** Where the upload's pace is measured from (after the burst). */
+  private window?: { at: number; offset: number; stalled: number };
+
+  constructor(
+    private readonly size: number,
+    private readonly share: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.startedAt = now();
+  }
+
+  /** At `offset` bytes read: whether the hash may be kept (and, if `mustWait`, waited for). */
+  keep(offset: number, starting: boolean, mustWait: boolean): boolean {
+    if (starting || this.share === Infinity || this.size <= ALWAYS_HASHED_BYTES) {
+      return true;
+    }
+    const now = this.now();
+    // The upload's pace is measured once the burst that fills the socket buffers is past.
+    if (!this.window && offset >= PACE_PROBE_BYTES) {
+      this.window = { at: now, offset, stalled: this.stalled };
+    }
+    if (this.window) {
+      const read = offset - this.window.offset;
+      const busy = now - this.window.at - (this.stalled - this.window.stalled);
+      if (read >= PACE_PROBE_BYTES && read > LOCAL_UPLOAD_BYTES_PER_MS * Math.max(busy, 1)) {
+        return false;
+      }
+    }
+    return !mustWait || this.waited < this.share * Math.max(now - this.startedAt, this.size / FASTEST_UPLOAD_BYTES_PER_MS);
+  }
+
+  /** A wait for the thread begins: what to call when it ends. */
+  waiting(starting: boolean): () => void {
+    const since = this.now();
+    return () => {
+      const wait = this.now() - since;
+      this.stalled += wait;
+      if (!starting) {
+        this.waited += wait;
+      }
+    };
   }
 }
 

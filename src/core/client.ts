@@ -122,7 +122,7 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashing && { waitShare: this.settings.hashWaitShare, gaveUp: () => this.logger.info(`${fileName}: its SHA-256 was not taken (hashing fell behind the upload); the record goes without it.`) }), { fileName, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashing && { waitShare: this.settings.hashWaitShare, gaveUp: () => this.logger.info(`${fileName}: its SHA-256 was not taken (the upload went faster than hashing could follow without slowing it: a server on this machine or beside it); the record goes without it.`) }), { fileName, uploadPath, method, source }, controls, turn);
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */

@@ -9,12 +9,12 @@ import { Worker } from 'node:worker_threads';
  * thread would lengthen the upload by as much. Small files are hashed inline, in a few milliseconds.
  *
  * The hash may hold an upload up only a little: when the thread has not finished a buffer by the
- * time the upload wants to fill it again, the upload waits for it only while its waits add up to
- * less than a share of the upload's time so far (3% by default); past that (a machine whose cores
- * are all busy, a local server faster than SHA-256), the hash is given up and the record goes
- * without it. Over any real network the thread keeps up and the upload never waits. While the
- * thread is starting (about 15 ms, for the first large upload after 30 s without one), the upload
- * waits for it.
+ * time the upload wants to fill it again, the upload waits for it, within limits that `HashPace`
+ * (bodies.ts) keeps; past them (a server on this machine, faster than SHA-256 can follow on the
+ * cores the upload and the server leave free) the hash is given up and the record goes without it.
+ * Over the internet the thread keeps up and the upload never waits. The thread is started as soon
+ * as an upload's source is made (about 15 ms, for the first large upload after 30 s without one),
+ * so that over a real network it runs before the first byte goes.
  */
 
 /** Buffers of a read hashed off-thread: the thread may be two behind the upload. */
@@ -45,6 +45,17 @@ export interface ChunkHasher {
   digest(): Promise<string>;
   /** The read ended before the end (cancelled, failed): forget it. */
   abandon(): void;
+}
+
+/**
+ * A read of `size` bytes is about to be hashed: start the hashing thread now if it will need it, so
+ * that it starts while the request is being set up (a connection, TLS) rather than while the upload
+ * waits for it.
+ */
+export function prepareHasher(size: number): void {
+  if (size >= OFF_THREAD_MIN_BYTES) {
+    HashWorker.shared();
+  }
 }
 
 /** A hasher for one read of `size` bytes: off-thread for large files when a worker can run, else inline. */
@@ -219,6 +230,8 @@ class HashWorker {
         // Its own stdio: by default a worker's output is piped into process.stdout, which that would
         // open for good (a handle left behind in a process whose stdout is a pipe).
         HashWorker.instance = new HashWorker(new Worker(WORKER_SOURCE, { eval: true, stdout: true, stderr: true }));
+        // Started ahead of a read that may never come (a request that failed first): idle until then.
+        HashWorker.instance.retireWhenIdle();
       } catch {
         HashWorker.broken = true;
       }
@@ -262,6 +275,11 @@ class HashWorker {
 
   close(id: number): void {
     this.jobs.delete(id);
+    this.retireWhenIdle();
+  }
+
+  /** With no read to hash, the thread ends after `IDLE_MS` unless a read comes first. */
+  retireWhenIdle(): void {
     if (this.jobs.size === 0) {
       clearTimeout(this.idle);
       this.idle = setTimeout(() => this.retire(), IDLE_MS);

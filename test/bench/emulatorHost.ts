@@ -1,6 +1,7 @@
 /**
  * The API emulator in a process of its own for the bench, so that it shares neither CPU time nor
- * RSS with the measured uploader, and beside it a discard server (the "sink"). Forked with an IPC
+ * RSS with the measured uploader, and beside it a discard server (the "sink") and a network link
+ * of 250 MB/s in front of the emulator (the "link"). Forked with an IPC
  * channel by run.ts; answers commands:
  *
  *   { id, cmd: 'stats' }            → the emulator's request counters
@@ -13,10 +14,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulator, type Emulator } from '../emulator/server';
+import { LINK_BYTES_PER_SECOND } from './proc';
 
 export interface EmulatorHostStats {
   requests: number;
@@ -60,6 +62,57 @@ function startSink(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/**
+ * A network link in front of the emulator: a TCP relay that passes what the uploader sends at most
+ * at `bytesPerSecond` (the answers go back unpaced). Kernel buffers on both of its sides take the
+ * first few megabytes at once, as a real sender's socket buffer does.
+ */
+function startLink(targetPort: number, bytesPerSecond: number): Promise<TcpServer> {
+  const server = createTcpServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    const started = performance.now();
+    let passed = 0;
+    let resting: NodeJS.Timeout | undefined;
+    let draining = false;
+    const resume = () => {
+      if (!resting && !draining) {
+        client.resume();
+      }
+    };
+    client.on('data', (chunk: Buffer) => {
+      passed += chunk.length;
+      if (!upstream.write(chunk)) {
+        draining = true;
+        client.pause();
+        upstream.once('drain', () => {
+          draining = false;
+          resume();
+        });
+      }
+      const ahead = (passed / bytesPerSecond) * 1000 - (performance.now() - started);
+      if (ahead > 1 && !resting) {
+        client.pause();
+        resting = setTimeout(() => {
+          resting = undefined;
+          resume();
+        }, ahead);
+      }
+    });
+    client.on('end', () => upstream.end());
+    upstream.pipe(client);
+    const close = () => {
+      clearTimeout(resting);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('error', close);
+      socket.on('close', close);
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
 function stats(emulator: Emulator): EmulatorHostStats {
   const { requests, inFlight, maxInFlight, bytesReceived } = emulator.stats;
   return { requests, inFlight, maxInFlight, bytesReceived };
@@ -75,6 +128,7 @@ async function main(): Promise<void> {
   // deleted file's pages keeps this VM's cost of fresh page cache out of the measurements.
   const emulator = await startEmulator({ apiKey, reuseDeletedFiles: true });
   const sink = await startSink();
+  const link = await startLink(Number(new URL(emulator.url).port), LINK_BYTES_PER_SECOND);
   const send = (message: unknown) => process.send?.(message);
   let watch: { timer: NodeJS.Timeout; changes: InFlightChange[] } | undefined;
 
@@ -126,6 +180,7 @@ async function main(): Promise<void> {
         clearInterval(watch?.timer);
         sink.closeAllConnections();
         sink.close();
+        link.close();
         await emulator.close();
         setImmediate(() => process.exit(0));
         return true;
@@ -144,7 +199,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-  send({ ready: true, url: emulator.url, sinkUrl, storageDir: emulator.storageDir, pid: process.pid });
+  const linkUrl = `http://127.0.0.1:${(link.address() as AddressInfo).port}`;
+  send({ ready: true, url: emulator.url, sinkUrl, linkUrl, storageDir: emulator.storageDir, pid: process.pid });
 }
 
 void main();

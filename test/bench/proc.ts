@@ -8,6 +8,9 @@ export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 
+/** The pace of the bench's network link (emulatorHost.ts): 250 MB/s, 2 Gbit/s, a fast office or data-centre line. */
+export const LINK_BYTES_PER_SECOND = 250e6;
+
 export interface MemorySample {
   /** Resident set size now, bytes. */
   rss: number;

@@ -27,6 +27,8 @@ export class EmulatorProcess {
     readonly url: string,
     /** The discard server beside the emulator (same process). */
     readonly sinkUrl: string,
+    /** The emulator behind a link paced to 250 MB/s (same process). */
+    readonly linkUrl: string,
     readonly pid: number,
   ) {
     child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
@@ -51,10 +53,10 @@ export class EmulatorProcess {
   static start(apiKey: string): Promise<EmulatorProcess> {
     const child = fork(join(__dirname, 'emulatorHost.js'), [apiKey], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean; url?: string; sinkUrl?: string; pid?: number }) => {
-        if (message.ready && message.url && message.sinkUrl) {
+      const onMessage = (message: { ready?: boolean; url?: string; sinkUrl?: string; linkUrl?: string; pid?: number }) => {
+        if (message.ready && message.url && message.sinkUrl && message.linkUrl) {
           child.off('message', onMessage);
-          resolve(new EmulatorProcess(child, message.url, message.sinkUrl, message.pid ?? child.pid ?? 0));
+          resolve(new EmulatorProcess(child, message.url, message.sinkUrl, message.linkUrl, message.pid ?? child.pid ?? 0));
         }
       };
       child.on('message', onMessage);
