@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { ReuseQuestion } from '../../src/upload/reuseLinks';
@@ -49,6 +49,20 @@ describe('verified links and reused uploads', () => {
       emulator.setNow(() => Date.now());
     }
     assert.equal(await extension.verify(outcome.record.id), 'gone');
+  });
+
+  it('a 48 MiB file, hashed off the extension host\'s thread, keeps its hash and verifies (its start used to give it up)', async () => {
+    const extension = await api();
+    const file = workspaceFile('large-verify.bin');
+    await vscode.workspace.fs.writeFile(file, randomBytes(48 * 1024 * 1024));
+    try {
+      const [outcome] = await extension.uploadFiles([file], { uploadPath: 'verify/large' });
+      assert.ok(outcome.record, outcome.error?.message);
+      assert.equal(outcome.record.sha256, await sha256Of(file));
+      assert.equal(await extension.verify(outcome.record.id), 'identical');
+    } finally {
+      await vscode.workspace.fs.delete(file);
+    }
   });
 
   it('verify rejects clearly for an unknown id and for an upload without a hash', async () => {
