@@ -54,7 +54,7 @@ describe('kieUpload.images.optimize: what reaches the emulator', function () {
       assert.equal(record.fileSize, bytes.length);
       const decoded = await (await codecs()).decode(kind, bytes);
       assert.deepEqual([decoded.width, decoded.height], [1920, 1440]);
-      assert.match(record.notes?.[0] ?? '', new RegExp(`^\\d+(\\.\\d)? MB → \\d+ KB, 1920 px wide, ${label}$`));
+      assert.match(record.notes?.[0] ?? '', new RegExp(`^\\d+(\\.\\d)? MB → \\d+(\\.\\d)? KB, 1920 px wide, ${label}$`));
     });
   }
 

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as l10n from '@vscode/l10n';
 import { UploadError } from '../../errors';
+import { formatBytes } from '../../validation';
 import type { Logger } from '../../types';
 import type { OptimizeFacts } from './index';
 import { parseOptimizeSetting, willOptimise } from './settings';
@@ -15,23 +16,13 @@ export { willOptimise } from './settings';
 /** Files larger than this are not read whole to be optimised (the pixel limit refuses them anyway). */
 export const MAX_READ_BYTES = 256 * 1024 * 1024;
 
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) {
-    return `${bytes} B`;
-  }
-  if (bytes < 1_000_000) {
-    return `${Math.round(bytes / 1000)} KB`;
-  }
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
-}
-
 /** The note on a record, in the editor's language: "1.9 MB → 310 KB, 1920 px wide, WebP". */
 export function describeOptimisation(facts: OptimizeFacts): string {
   switch (facts.kind) {
     case 'resized':
-      return l10n.t('{0} → {1}, {2} px wide, {3}', formatSize(facts.before), formatSize(facts.after), facts.width, facts.format);
+      return l10n.t('{0} → {1}, {2} px wide, {3}', formatBytes(facts.before), formatBytes(facts.after), facts.width, facts.format);
     case 'lossless':
-      return l10n.t('{0} → {1}, lossless PNG', formatSize(facts.before), formatSize(facts.after));
+      return l10n.t('{0} → {1}, lossless PNG', formatBytes(facts.before), formatBytes(facts.after));
     default:
       return l10n.t('not optimised: {0}×{1} is over {2} MP', facts.width, facts.height, facts.limitMp);
   }
