@@ -165,7 +165,7 @@ export class UploadService implements vscode.Disposable {
     if (!record.sha256) {
       throw new UploadError(
         'invalid-input',
-        vscode.l10n.t('{0} has no recorded hash to compare with (URL uploads and uploads made before hashes were kept have none).', record.fileName),
+        vscode.l10n.t('{0} has no recorded hash to compare with. URL uploads have none, nor uploads made before hashes were kept, nor uploads over 64 MiB to a server on this machine, whose hash was given up so as not to slow them.', record.fileName),
       );
     }
     const remote = await (await this.getClient()).hashRemote(record.url, controls);
