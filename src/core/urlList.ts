@@ -17,18 +17,26 @@ export function urlsInText(text: string): string[] {
 
 /**
  * The entries of a list a person typed or pasted: one per line, or separated by spaces or commas.
- * Every entry is kept (a non-URL among them is reported, not dropped); URLs whose line breaks were
- * lost on the way into a one-line box (`https://a/x.pnghttps://b/y.png`) are split again.
+ * A comma inside a URL stays (`…/upload/w_400,h_300/photo.jpg`, as image CDNs write them): only a
+ * comma before another URL or at an entry's end separates. Every entry is kept (a non-URL among
+ * them is reported, not dropped); URLs whose line breaks were lost on the way into a one-line box
+ * (`https://a/x.pnghttps://b/y.png`) are split again.
  */
 export function entriesInList(text: string): string[] {
   return String(text ?? '')
-    .split(/[\s,]+/)
+    .split(/\s+/)
+    .flatMap((entry) => entry.split(/,+(?=https?:\/\/)/i))
+    .map((entry) => entry.replace(/^,+|,+$/g, ''))
     .filter((entry) => entry !== '')
     .flatMap(splitJoined);
 }
 
+/**
+ * Splits URLs written together without a break. A URL inside another one is left alone: after a
+ * slash (`https://web.archive.org/web/2024/https://…`) or in a query (`?url=https://…`).
+ */
 function splitJoined(text: string): string[] {
-  return text.split(/(?=https?:\/\/)/i).filter((part) => part !== '');
+  return text.split(/(?<![/=?&#:%(])(?=https?:\/\/)/i).filter((part) => part !== '');
 }
 
 /** Drops trailing punctuation, and a closing parenthesis or bracket the URL did not open. */

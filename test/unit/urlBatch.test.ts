@@ -52,6 +52,15 @@ describe('URL lists', () => {
     ]);
   });
 
+  it('keeps a URL whole when it holds commas or another URL, and still splits a list at them', () => {
+    const cdn = 'https://res.cloudinary.example/demo/image/upload/w_400,h_300,c_fill/sample.jpg';
+    const archived = 'https://web.archive.example/web/2024/https://example.com/a.png';
+    const proxied = 'https://images.example/?url=https://example.com/b.png&w=300';
+    assert.deepEqual(entriesInList(`${cdn}\n${archived}\n${proxied}`), [cdn, archived, proxied]);
+    assert.deepEqual(entriesInList(`${cdn},${archived}, ${proxied},`), [cdn, archived, proxied]);
+    assert.deepEqual(urlsInText(`See ${cdn}, the archived ${archived} and [this](${proxied}).`), [cdn, archived, proxied]);
+  });
+
   it('plans a list with invalid and repeated entries: each invalid one named, each repeat sent once', () => {
     const plan = planUrls(['https://a.example/x.png', 'not a url', 'HTTPS://A.example/x.png', 'ftp://b.example/y', 'https://c.example/z.png', 42]);
     assert.deepEqual(plan.unique, ['https://a.example/x.png', 'https://c.example/z.png']);
