@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { UploadOutcome, UploadRecord } from '../../src/core/types';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import type { Emulator } from '../emulator/server';
-import { jpegSegments, jpegWithPlace, placesIn, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
+import * as exifr from 'exifr';
+import { heifWithPlace, jpegSegments, jpegWithPlace, placesIn, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
 import { api, applyEdit, cleanUp, FileItem, untilSettled, useEmulator, workspaceFile, writeWorkspaceSettings } from './helpers';
 
 async function received(record: UploadRecord | undefined): Promise<Buffer> {
@@ -60,6 +61,19 @@ describe('images: no location leaves the machine, whatever the door', function (
     assert.deepEqual(entry?.notes, ['location removed'], 'the stored record keeps the note');
     const again = await vscode.commands.executeCommand<UploadOutcome>('kieUpload.reupload', outcome.record);
     assert.deepEqual(placesIn(await received(again.record), 'jpeg'), []);
+  });
+
+  it('an iPhone photo (HEIC) through the Explorer command arrives without its place, its orientation kept', async () => {
+    const heic = heifWithPlace();
+    const uri = await put('IMG_4032.HEIC', heic);
+    const [outcome] = await vscode.commands.executeCommand<UploadOutcome[]>('kieUpload.uploadFiles', uri, [uri]);
+    const bytes = await received(outcome.record);
+    const exif = (await exifr.parse(bytes, { gps: true, translateValues: false })) as { latitude?: number; Orientation?: number };
+    assert.equal(exif.latitude, undefined);
+    assert.equal(exif.Orientation, 6);
+    assert.doesNotMatch(bytes.toString('latin1'), /GPS|Berlin/, 'nor in its XMP');
+    assert.equal(bytes.length, heic.length);
+    assert.deepEqual(outcome.record!.notes, ['location removed']);
   });
 
   it('Reuse Link finds a photo that was sent with its location removed: the same file again gets that live link, nothing sent', async () => {

@@ -2,10 +2,12 @@ import * as assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import * as fc from 'fast-check';
 import * as piexif from 'piexifjs';
+import * as exifr from 'exifr';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import { applyPlan, DamagedImage, memoryAccess, planMetadataRemoval, type MetadataPlan } from '../../src/core/images/metadata';
 import {
   exifWithGps,
+  heifWithPlace,
   iccProfile,
   jpegSegments,
   jpegWithPlace,
@@ -149,7 +151,7 @@ describe('image metadata: location removed before upload', function () {
     });
 
     it('random bytes after a valid header: refused as damaged, or planned within the file — never another error', async () => {
-      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30)];
+      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30), heifWithPlace().subarray(0, 32)];
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...heads), fc.uint8Array({ minLength: 0, maxLength: 600 }), async (head, tail) => {
           const bytes = Buffer.concat([head, tail]);
@@ -163,9 +165,9 @@ describe('image metadata: location removed before upload', function () {
     });
 
     it('bytes changed at random inside the metadata (Exif offsets, lengths, IPTC sizes): refused as damaged or planned — never another error', async () => {
-      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace()];
+      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace(), heifWithPlace(), heifWithPlace({ exifIn: 'idat' })];
       await fc.assert(
-        fc.asyncProperty(fc.nat(2), fc.array(fc.tuple(fc.nat(1500), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (which, edits) => {
+        fc.asyncProperty(fc.nat(images.length - 1), fc.array(fc.tuple(fc.nat(1500), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (which, edits) => {
           const bytes = Buffer.from(images[which]);
           for (const [at, value] of edits) {
             bytes[at % bytes.length] = value;
@@ -175,6 +177,89 @@ describe('image metadata: location removed before upload', function () {
         { numRuns: 1500 },
       );
     });
+  });
+});
+
+describe('image metadata: HEIC and AVIF (the iPhone\'s photos)', () => {
+  /** GPS and orientation as exifr (a reader of its own) finds them in the file's Exif item. */
+  async function exifOf(bytes: Uint8Array): Promise<{ latitude?: number; Orientation?: number } | undefined> {
+    return (await exifr.parse(Buffer.from(bytes), { gps: true, translateValues: false })) as { latitude?: number; Orientation?: number } | undefined;
+  }
+
+  /** The byte ranges of the fixture's Exif item (with its 4-byte offset) and XMP packet. */
+  /** Where the Exif item starts: its 4-byte offset (6), then `Exif\0\0` (not the item's type in the list). */
+  const exifItemAt = (heif: Buffer): number => heif.indexOf('\0\0\0\x06Exif\0\0', 0, 'latin1');
+
+  function itemRanges(heif: Buffer): Array<[number, number]> {
+    const exif = exifItemAt(heif);
+    const xmp = heif.indexOf('<?xpacket', 0, 'latin1');
+    return [
+      [exif, exif + 4 + exifWithGps().length],
+      [xmp, heif.indexOf('<?xpacket end="w"?>', xmp, 'latin1') + 19],
+    ];
+  }
+
+  function changedOutside(before: Buffer, after: Buffer, ranges: Array<[number, number]>): number[] {
+    const changed: number[] = [];
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] !== after[i] && !ranges.some(([start, end]) => i >= start && i < end)) {
+        changed.push(i);
+      }
+    }
+    return changed;
+  }
+
+  it('HEIC and AVIF: the Exif item loses its GPS (orientation kept), the XMP item its place; every other byte stays', async () => {
+    for (const brand of ['heic', 'avif'] as const) {
+      const heif = heifWithPlace({ brand });
+      assert.equal((await exifOf(heif))?.latitude?.toFixed(3), '52.520', 'the fixture has its place where a reader finds it');
+      const { plan, out } = await run(heif);
+      assert.equal(plan.format, 'heif');
+      assert.deepEqual(plan.notes, ['location']);
+      assert.equal(out.length, heif.length);
+      const exif = await exifOf(out);
+      assert.equal(exif?.latitude, undefined, `${brand}: no GPS left`);
+      assert.equal(exif?.Orientation, 6, `${brand}: orientation kept`);
+      assert.doesNotMatch(out.toString('latin1'), /GPS|Berlin|52,31/, `${brand}: no place in the XMP packet`);
+      assert.match(out.toString('latin1'), /xmp:CreatorTool="Kie tests"/, 'the rest of the packet stays');
+      assert.deepEqual(changedOutside(heif, out, itemRanges(heif)), [], 'the image, its profile and the boxes are untouched');
+      assert.ok(out.includes(iccProfile()));
+    }
+  });
+
+  it('a HEIC whose Exif block lies in the meta box (idat) loses its GPS there', async () => {
+    const heif = heifWithPlace({ exifIn: 'idat' });
+    const exifAt = (bytes: Buffer) => bytes.subarray(exifItemAt(bytes) + 4);
+    assert.ok(readExif(exifAt(heif)).gps > 0);
+    const { out } = await run(heif);
+    assert.equal(readExif(exifAt(out)).gps, 0);
+    assert.equal(readExif(exifAt(out)).orientation, 6);
+    assert.deepEqual(changedOutside(heif, out, itemRanges(heif)), []);
+  });
+
+  it('removeAllMetadata: no Exif tag and an empty XMP packet are left, nothing is turned, the length stays', async () => {
+    const heif = heifWithPlace();
+    const { plan, out } = await run(heif, ALL);
+    assert.deepEqual(plan.notes, ['all']);
+    assert.equal(plan.orientation, 1, 'HEIF is shown turned by its irot property, not by Exif');
+    assert.equal(out.length, heif.length);
+    assert.equal(await exifOf(out), undefined);
+    assert.doesNotMatch(out.toString('latin1'), /GPS|Berlin|CreatorTool|Kie Test Camera/);
+    assert.match(out.toString('latin1'), /<x:xmpmeta xmlns:x="adobe:ns:meta\/"\/>/);
+  });
+
+  it('a HEIC without metadata items is left as it is; a broken meta box or an item outside the file is refused', async () => {
+    const plain = heifWithPlace();
+    plain.write('hvc1', plain.indexOf('Exif', plain.indexOf('iinf', 0, 'latin1'), 'latin1'), 'latin1'); // the Exif item is now an image
+    plain.write('hvc1', plain.indexOf('mime', plain.indexOf('iinf', 0, 'latin1'), 'latin1'), 'latin1');
+    const untouched = await planMetadataRemoval(memoryAccess(plain), LOCATION);
+    assert.equal(untouched?.changed, false);
+    const meta = plain.indexOf('meta', 0, 'latin1') - 4;
+    const broken = heifWithPlace();
+    broken.writeUInt32BE(broken.length, meta);
+    await assert.rejects(planMetadataRemoval(memoryAccess(broken), LOCATION), DamagedImage);
+    const cut = heifWithPlace().subarray(0, heifWithPlace().length - 600);
+    await assert.rejects(planMetadataRemoval(memoryAccess(cut), LOCATION), /lies outside the file/);
   });
 });
 

@@ -8,7 +8,8 @@ import { UploadError } from '../../src/core/errors';
 import { applyOrientation } from '../../src/core/images/optimize/orientation';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import { startEmulator, type Emulator } from '../emulator/server';
-import { iccProfile, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
+import * as exifr from 'exifr';
+import { heifWithPlace, iccProfile, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
 
 const KEY = 'test-key-123456';
 
@@ -57,6 +58,21 @@ describe('image metadata: what reaches the emulator', function () {
     assert.deepEqual(record.notes, ['location removed']);
     assert.equal(record.fileName, 'large.jpg');
     assert.equal(record.sha256, createHash('sha256').update(bytes).digest('hex'), 'the record names the bytes sent (Verify Link compares them)');
+  });
+
+  it('an iPhone photo (HEIC) from disk arrives with no place in its Exif or XMP, its orientation and every other byte kept', async () => {
+    const heic = heifWithPlace();
+    const record = await client().uploadFile(await write('IMG_0001.HEIC', heic));
+    const bytes = await received(record.url);
+    assert.equal(bytes.length, heic.length);
+    const exif = (await exifr.parse(bytes, { gps: true, translateValues: false })) as { latitude?: number; Orientation?: number };
+    assert.equal(exif.latitude, undefined);
+    assert.equal(exif.Orientation, 6);
+    assert.doesNotMatch(bytes.toString('latin1'), /GPS|Berlin/);
+    assert.ok(bytes.includes(iccProfile()));
+    assert.deepEqual(record.notes, ['location removed']);
+    assert.equal(record.mimeType, 'image/heic');
+    assert.equal(record.sha256, createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('a small PNG file, a pasted WebP (base64) and a JPEG sent as base64 arrive with no place, orientation, profile and pixels kept', async () => {

@@ -119,6 +119,9 @@ export async function prepareImage(
 }
 
 async function upright(bytes: Uint8Array, plan: MetadataPlan, fileName: string): Promise<Uint8Array> {
+  if (plan.format === 'heif') {
+    return bytes; // shown turned by its container's own property (irot), never by Exif
+  }
   try {
     return await turnUprightBeforeSend(bytes, plan.format, plan.orientation);
   } catch (error) {

@@ -1,7 +1,8 @@
 /**
- * Location (or all metadata) removed from a JPEG, PNG or WebP before it is sent, without reading
+ * Location (or all metadata) removed from a JPEG, PNG, WebP, HEIC/HEIF or AVIF before it is sent, without reading
  * the image whole: see `plan.ts`. The format is told by the bytes, not by the file's name.
  */
+import { isHeif, planHeif } from './heif';
 import { planJpeg, type Mode } from './jpeg';
 import { DamagedImage, PlanBuilder, type MetadataNote, type Piece, type RandomAccess } from './plan';
 import { isPng, planPng } from './png';
@@ -9,7 +10,7 @@ import { isWebp, planWebp } from './webp';
 
 export { DamagedImage, memoryAccess, type MetadataNote, type Piece, type RandomAccess } from './plan';
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp';
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'heif';
 
 export interface MetadataSettings {
   /** `kieUpload.images.removeLocation`. */
@@ -37,7 +38,10 @@ export function imageFormat(head: Uint8Array): ImageFormat | undefined {
   if (isPng(head)) {
     return 'png';
   }
-  return isWebp(head) ? 'webp' : undefined;
+  if (isWebp(head)) {
+    return 'webp';
+  }
+  return isHeif(head) ? 'heif' : undefined;
 }
 
 /**
@@ -55,7 +59,7 @@ export async function planMetadataRemoval(source: RandomAccess, settings: Metada
     return undefined;
   }
   const plan = new PlanBuilder();
-  const walk = format === 'jpeg' ? planJpeg : format === 'png' ? planPng : planWebp;
+  const walk = { jpeg: planJpeg, png: planPng, webp: planWebp, heif: planHeif }[format];
   let orientation: number;
   try {
     ({ orientation } = await walk(source, plan, mode));
