@@ -29,7 +29,7 @@ export interface ByteSource {
 
 // Large reads keep the per-chunk overhead (thread-pool hops, socket writes, epoll wake-ups) small
 // beside the copies themselves: 2 MiB took about a fifth less CPU than 1 MiB, 4 MiB no less than 2.
-// It must stay far above a socket's writableHighWaterMark (16 KiB, 64 KiB from Node 22): see fileChunks.
+// It must stay far above a socket's writableHighWaterMark (16 KiB, 64 KiB from Node 22): see readChunks.
 const STREAM_CHUNK = 2 * 1024 * 1024;
 // Multiples of 3, so that every piece but the last encodes to base64 without padding. The file is
 // read 192 KiB at a time into the two reused buffers (few thread-pool hops, no fresh memory) and
@@ -57,8 +57,25 @@ const PACE_PROBE_BYTES = 16 * 1024 * 1024;
 const ALWAYS_HASHED_BYTES = 64 * 1024 * 1024;
 
 export function fileSource(path: string, size: number, hash: HashOptions = false): ByteSource {
+  return chunkedSource(size, () => fileBytes(path, size), hash);
+}
+
+/**
+ * A file as edited without being read whole (image metadata removed): ranges of the file and new
+ * bytes, in order, read as one stream of full chunks (so that its buffers are reused as a file's
+ * are, see `readChunks`) and hashed the same way, off the extension host's thread when large.
+ */
+export function piecesSource(path: string, pieces: readonly Piece[], size: number, hash: HashOptions = false): ByteSource {
+  return chunkedSource(size, () => piecesBytes(path, pieces, size), hash);
+}
+
+/** A range of a file, or bytes of its own. */
+type Piece = { readonly start: number; readonly end: number } | Uint8Array;
+
+/** A source read in chunks through `open`, its SHA-256 taken while it is read when `hash` says so. */
+function chunkedSource(size: number, open: () => Promise<PositionedBytes>, hash: HashOptions): ByteSource {
   if (!hash) {
-    return { size, read: (chunkSize) => (size === 0 ? emptyChunks() : fileChunks(path, 0, size, chunkSize)) };
+    return { size, read: (chunkSize) => (size === 0 ? emptyChunks() : readChunks(open, size, chunkSize)) };
   }
   let digest: string | undefined;
   prepareHasher(size);
@@ -69,34 +86,84 @@ export function fileSource(path: string, size: number, hash: HashOptions = false
       const options = hash === true ? {} : hash;
       return size === 0
         ? emptyHashed((hex) => (digest = hex))
-        : fileChunks(path, 0, size, chunkSize, { hasher: chunkHasher(size), done: (hex) => (digest = hex), waitShare: options.waitShare ?? HASH_WAIT_SHARE, gaveUp: options.gaveUp });
+        : readChunks(open, size, chunkSize, { hasher: chunkHasher(size), done: (hex) => (digest = hex), waitShare: options.waitShare ?? HASH_WAIT_SHARE, gaveUp: options.gaveUp });
     },
     sha256: () => digest,
   };
 }
 
-/**
- * A file as edited without being read whole (image metadata removed): ranges of the file and new
- * bytes, in order. Each range is read like a file of its own, with buffers of its own, so no buffer
- * the socket may still hold is ever refilled.
- */
-export function piecesSource(path: string, pieces: ReadonlyArray<{ readonly start: number; readonly end: number } | Uint8Array>, size: number): ByteSource {
+/** Positioned reads of what is sent: `fill` puts the bytes from `position` on into `buffer` (fewer only at the end). */
+interface PositionedBytes {
+  fill(buffer: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The first `size` bytes of a file. */
+async function fileBytes(path: string, size: number): Promise<PositionedBytes> {
+  const handle = await fs.open(path, 'r');
   return {
-    size,
-    async *read(chunkSize) {
-      for (const piece of pieces) {
+    fill: (buffer, position) => readFully(handle, buffer.subarray(0, Math.min(buffer.length, size - position)), position),
+    close: () => handle.close(),
+  };
+}
+
+/** The index of the last of the ascending `starts` that is at most `position` (binary search), -1 when none is. */
+function lastAtOrBefore(starts: readonly number[], position: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (starts[middle] <= position) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+/** The pieces one after another: ranges of the file read from it, new bytes copied. */
+async function piecesBytes(path: string, pieces: readonly Piece[], size: number): Promise<PositionedBytes> {
+  const handle = await fs.open(path, 'r');
+  const lengthOf = (piece: Piece) => (piece instanceof Uint8Array ? piece.byteLength : Math.max(0, piece.end - piece.start));
+  const starts: number[] = [];
+  let total = 0;
+  for (const piece of pieces) {
+    starts.push(total);
+    total += lengthOf(piece);
+  }
+  return {
+    async fill(buffer, position) {
+      const wanted = Math.min(buffer.length, size - position, total - position);
+      let filled = 0;
+      for (let index = lastAtOrBefore(starts, position); filled < wanted && index >= 0 && index < pieces.length; index++) {
+        const piece = pieces[index];
+        const within = position + filled - starts[index];
+        const take = Math.min(lengthOf(piece) - within, wanted - filled);
+        if (take <= 0) {
+          continue;
+        }
         if (piece instanceof Uint8Array) {
-          yield piece;
-        } else if (piece.end > piece.start) {
-          yield* fileChunks(path, piece.start, piece.end - piece.start, chunkSize);
+          buffer.set(piece.subarray(within, within + take), filled);
+          filled += take;
+        } else {
+          const read = await readFully(handle, buffer.subarray(filled, filled + take), piece.start + within);
+          filled += read;
+          if (read < take) {
+            break; // the file shrank: the short chunk ends the body (undici reports the length mismatch)
+          }
         }
       }
+      return filled;
     },
+    close: () => handle.close(),
   };
 }
 
 /**
- * `size` bytes of a file from `start` (the size announced in Content-Length), read into two buffers in
+ * `size` bytes (the size announced in Content-Length) read through `open`, into two buffers in
  * turn: while the consumer sends one chunk, the next is read into the other. A fresh buffer per
  * chunk cost more CPU than the copies themselves (an mmap, page faults, and garbage collections
  * driven by a gigabyte of external memory).
@@ -108,13 +175,13 @@ export function piecesSource(path: string, pieces: ReadonlyArray<{ readonly star
  * kernel (or TLS) holds its own copy by then. That is why a short read is continued rather than
  * handed out: every chunk but the last is a full `chunkSize`, far above that mark.
  */
-async function* fileChunks(path: string, start: number, size: number, chunkSize: number, hashing?: Hashing): AsyncIterable<Uint8Array> {
+async function* readChunks(open: () => Promise<PositionedBytes>, size: number, chunkSize: number, hashing?: Hashing): AsyncIterable<Uint8Array> {
   const pace = hashing && new HashPace(size, hashing.waitShare);
-  const handle = await fs.open(path, 'r');
+  const input = await open();
   const length = Math.min(chunkSize, size);
   // Hashing: the hasher reads the very buffers the upload sends from (see streamHash.ts).
   const buffers = hashing ? hashing.hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
-  const fill = (buffer: Buffer, position: number): Promise<number> => readFully(handle, buffer.subarray(0, Math.min(length, size - position)), start + position);
+  const fill = (buffer: Buffer, position: number): Promise<number> => input.fill(buffer.subarray(0, Math.min(length, size - position)), position);
   let offset = 0;
   let turn = 0;
   let reading: Promise<number> | undefined = quiet(fill(buffers[0], 0));
@@ -158,7 +225,7 @@ async function* fileChunks(path: string, start: number, size: number, chunkSize:
     hashing?.hasher.abandon();
     // Never close the file under a read still in flight (an upload cancelled mid-chunk).
     await reading?.catch(() => undefined);
-    await handle.close();
+    await input.close();
   }
 }
 

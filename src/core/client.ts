@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { base64JsonBody, fileSource, hashedSource, memorySource, multipartBody, type ByteSource, type RequestBody } from './bodies';
+import { base64JsonBody, fileSource, hashedSource, memorySource, multipartBody, type ByteSource, type HashOptions, type RequestBody } from './bodies';
 import { downloadFile, hashRemoteFile } from './downloadFile';
 import { ENDPOINTS, validateBaseUrl } from './endpoint';
 import { UploadError, cancelledError } from './errors';
@@ -122,7 +122,17 @@ export class KieClient {
     if (method === 'base64') {
       checkBase64Size(size, fileName);
     }
-    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashing && { waitShare: this.settings.hashWaitShare, gaveUp: () => this.logger.info(`${fileName}: its SHA-256 was not taken (the upload went faster than hashing could follow without slowing it: a server on this machine or beside it); the record goes without it.`) }), { fileName, uploadPath, method, source }, controls, turn);
+    return this.sendBytes(whole ? memorySource(whole, this.hashing) : fileSource(path, size, this.hashOptions(fileName)), { fileName, uploadPath, method, source }, controls, turn);
+  }
+
+  /** How a file's SHA-256 is taken while it streams; false with hashing off. */
+  private hashOptions(fileName: string): HashOptions {
+    return (
+      this.hashing && {
+        waitShare: this.settings.hashWaitShare,
+        gaveUp: () => this.logger.info(`${fileName}: its SHA-256 was not taken (the upload went faster than hashing could follow without slowing it: a server on this machine or beside it); the record goes without it.`),
+      }
+    );
   }
 
   /** Uploads bytes held in memory (a pasted image, a non-file document), by default as base64. */
@@ -151,7 +161,7 @@ export class KieClient {
   /** An image with its location removed and optimised as the settings say (see `prepareImage`). */
   private prepare(input: { path?: string; whole?: Uint8Array }, fileName: string): Promise<PreparedImage | undefined> {
     const metadata = this.settings.imageMetadata ?? { removeLocation: true, removeAllMetadata: false };
-    return prepareImage(input, fileName, { ...metadata, optimize: this.settings.imageOptimize }, this.logger);
+    return prepareImage(input, fileName, { ...metadata, optimize: this.settings.imageOptimize, hash: this.hashOptions(fileName) }, this.logger);
   }
 
   /** Sends an image as `prepareImage` made it; the record carries its notes. */
@@ -165,7 +175,8 @@ export class KieClient {
     if (target.method === 'base64') {
       checkBase64Size(prepared.source.size, prepared.fileName);
     }
-    const source = this.hashing ? hashedSource(prepared.source) : prepared.source;
+    // Edited file ranges are hashed as they stream (see piecesSource); bytes made in memory here.
+    const source = this.hashing && !prepared.source.sha256 ? hashedSource(prepared.source) : prepared.source;
     // The bytes sent differ from the file's: the record also names the file's own, so that Reuse Link
     // finds this link for the same photo again (files up to 64 MiB: one more read, taken while the
     // upload goes rather than after it, in the request's place).

@@ -5,7 +5,7 @@ import type { UploadOutcome, UploadRecord } from '../../src/core/types';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import type { Emulator } from '../emulator/server';
 import * as exifr from 'exifr';
-import { heifWithPlace, jpegSegments, jpegWithPlace, placesIn, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
+import { heifWithPlace, videoWithPlace, jpegSegments, jpegWithPlace, placesIn, pngWithPlace, readExif, webpWithPlace } from '../fixtures/images';
 import { api, applyEdit, cleanUp, FileItem, untilSettled, useEmulator, workspaceFile, writeWorkspaceSettings } from './helpers';
 
 async function received(record: UploadRecord | undefined): Promise<Buffer> {
@@ -74,6 +74,25 @@ describe('images: no location leaves the machine, whatever the door', function (
     assert.doesNotMatch(bytes.toString('latin1'), /GPS|Berlin/, 'nor in its XMP');
     assert.equal(bytes.length, heic.length);
     assert.deepEqual(outcome.record!.notes, ['location removed']);
+  });
+
+  it('a phone\'s video (MOV) dropped into Markdown arrives without its place, and the link is inserted', async () => {
+    const { testing } = await api();
+    const settledBefore = testing.settledDropsAndPastes.length;
+    const video = videoWithPlace();
+    const uri = await put('IMG_4033.MOV', video);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: '' }));
+    const drop = new vscode.DataTransfer();
+    drop.set('text/uri-list', new vscode.DataTransferItem(uri.toString()));
+    const dropEdit = await testing.dropPaste!.provideDocumentDropEdits(editor.document, editor.selection.active, drop);
+    assert.ok(dropEdit);
+    await applyEdit(editor, dropEdit, () => testing.dropPaste!.resolveDocumentDropEdit(dropEdit));
+    const [dropped] = await untilSettled(settledBefore + 1);
+    const bytes = await received(dropped.record);
+    assert.doesNotMatch(bytes.toString('latin1'), /52\.52|013\.40|Berlin|GPS/);
+    assert.equal(bytes.length, video.length);
+    assert.deepEqual(dropped.record!.notes, ['location removed']);
+    assert.ok(editor.document.getText().includes(dropped.record!.url));
   });
 
   it('Reuse Link finds a photo that was sent with its location removed: the same file again gets that live link, nothing sent', async () => {

@@ -17,6 +17,8 @@ import {
   pngChunks,
   pngWithPlace,
   readExif,
+  VIDEO_PLACE,
+  videoWithPlace,
   webpChunks,
   webpWithPlace,
 } from '../fixtures/images';
@@ -151,7 +153,7 @@ describe('image metadata: location removed before upload', function () {
     });
 
     it('random bytes after a valid header: refused as damaged, or planned within the file — never another error', async () => {
-      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30), heifWithPlace().subarray(0, 32)];
+      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30), heifWithPlace().subarray(0, 32), videoWithPlace().subarray(0, 28)];
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...heads), fc.uint8Array({ minLength: 0, maxLength: 600 }), async (head, tail) => {
           const bytes = Buffer.concat([head, tail]);
@@ -165,7 +167,7 @@ describe('image metadata: location removed before upload', function () {
     });
 
     it('bytes changed at random inside the metadata (Exif offsets, lengths, IPTC sizes): refused as damaged or planned — never another error', async () => {
-      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace(), heifWithPlace(), heifWithPlace({ exifIn: 'idat' })];
+      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace(), heifWithPlace(), heifWithPlace({ exifIn: 'idat' }), videoWithPlace()];
       await fc.assert(
         fc.asyncProperty(fc.nat(images.length - 1), fc.array(fc.tuple(fc.nat(1500), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (which, edits) => {
           const bytes = Buffer.from(images[which]);
@@ -260,6 +262,52 @@ describe('image metadata: HEIC and AVIF (the iPhone\'s photos)', () => {
     await assert.rejects(planMetadataRemoval(memoryAccess(broken), LOCATION), DamagedImage);
     const cut = heifWithPlace().subarray(0, heifWithPlace().length - 600);
     await assert.rejects(planMetadataRemoval(memoryAccess(cut), LOCATION), /lies outside the file/);
+  });
+});
+
+describe('image metadata: a phone\'s videos (QuickTime and MP4)', () => {
+  const PLACE = /52\.52|013\.40|Berlin|GPS/;
+
+  it('©xyz boxes become empty free boxes, the location keys\' values spaces, XMP loses its place; the make and the media stay', async () => {
+    for (const brand of ['qt', 'mp4'] as const) {
+      const video = videoWithPlace({ brand });
+      assert.match(video.toString('latin1'), PLACE);
+      const { plan, out } = await run(video);
+      assert.equal(plan.format, 'mp4');
+      assert.deepEqual(plan.notes, ['location']);
+      assert.equal(out.length, video.length);
+      const text = out.toString('latin1');
+      assert.doesNotMatch(text, PLACE, `${brand}: no place left anywhere in the file`);
+      assert.ok(!text.includes('\xa9xyz'), 'no ©xyz box left');
+      assert.equal(text.split('Kie Test Camera').length - 1, 2, 'the ©mak box and the make key keep their value');
+      assert.match(text, /com\.apple\.quicktime\.location\.ISO6709/, 'the keys stay; their values are spaces');
+      assert.match(text, /xmp:CreatorTool="Kie tests"/);
+      assert.ok(out.subarray(-8192).equals(video.subarray(-8192)), 'the media data is untouched');
+    }
+  });
+
+  it('removeAllMetadata: the user data, the metadata and the XMP box become empty free boxes; the movie\'s structure and media stay', async () => {
+    const video = videoWithPlace();
+    const { plan, out } = await run(video, ALL);
+    assert.deepEqual(plan.notes, ['all']);
+    assert.equal(plan.orientation, 1);
+    assert.equal(out.length, video.length);
+    const text = out.toString('latin1');
+    assert.doesNotMatch(text, /Kie Test Camera|CreatorTool|com\.apple|52\.52|Berlin/);
+    assert.match(text, /moov[\s\S]*mvhd[\s\S]*trak[\s\S]*tkhd/);
+    assert.ok(out.subarray(-8192).equals(video.subarray(-8192)));
+  });
+
+  it('a video cut in its media data loses its place all the same; one whose moov runs past the end is refused', async () => {
+    const video = videoWithPlace();
+    const cut = video.subarray(0, video.length - 100);
+    const { out } = await run(cut);
+    assert.equal(out.length, cut.length);
+    assert.doesNotMatch(out.toString('latin1'), PLACE);
+    const broken = Buffer.from(video);
+    broken.writeUInt32BE(video.length, video.indexOf('moov', 0, 'latin1') - 4);
+    await assert.rejects(planMetadataRemoval(memoryAccess(broken), LOCATION), DamagedImage);
+    assert.ok(video.includes(VIDEO_PLACE), 'the fixture holds its place');
   });
 });
 

@@ -9,7 +9,7 @@ import { applyOrientation } from '../../src/core/images/optimize/orientation';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import { startEmulator, type Emulator } from '../emulator/server';
 import * as exifr from 'exifr';
-import { heifWithPlace, iccProfile, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
+import { heifWithPlace, iccProfile, videoWithPlace, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
 
 const KEY = 'test-key-123456';
 
@@ -73,6 +73,30 @@ describe('image metadata: what reaches the emulator', function () {
     assert.deepEqual(record.notes, ['location removed']);
     assert.equal(record.mimeType, 'image/heic');
     assert.equal(record.sha256, createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('a phone\'s video (MOV) from disk arrives without its place, its media byte for byte', async () => {
+    const video = videoWithPlace();
+    const record = await client().uploadFile(await write('IMG_4033.MOV', video));
+    const bytes = await received(record.url);
+    assert.equal(bytes.length, video.length);
+    assert.doesNotMatch(bytes.toString('latin1'), /52\.52|013\.40|Berlin|GPS/);
+    assert.ok(bytes.subarray(-8192).equals(video.subarray(-8192)));
+    assert.deepEqual(record.notes, ['location removed']);
+    assert.equal(record.mimeType, 'video/quicktime');
+  });
+
+  it('a 40 MiB video streams as edited ranges in full chunks, hashed off the thread: the record\'s SHA-256 names the bytes served', async () => {
+    const small = videoWithPlace();
+    const media = small.indexOf('mdat', 0, 'latin1') - 4;
+    const large = Buffer.concat([small.subarray(0, media), Buffer.from([0x02, 0x80, 0x00, 0x08]), Buffer.from('mdat', 'latin1'), Buffer.alloc(40 * 1024 * 1024, 7)]);
+    const record = await client().uploadFile(await write('long.mov', large));
+    const bytes = await received(record.url);
+    assert.equal(bytes.length, large.length);
+    assert.doesNotMatch(bytes.subarray(0, media).toString('latin1'), /52\.52|Berlin|GPS/);
+    assert.ok(bytes.subarray(media).equals(large.subarray(media)), 'the media data arrives byte for byte');
+    assert.equal(record.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.deepEqual(record.notes, ['location removed']);
   });
 
   it('a small PNG file, a pasted WebP (base64) and a JPEG sent as base64 arrive with no place, orientation, profile and pixels kept', async () => {

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as l10n from '@vscode/l10n';
-import { memorySource, piecesSource, type ByteSource } from '../bodies';
+import { memorySource, piecesSource, type ByteSource, type HashOptions } from '../bodies';
 import { UploadError } from '../errors';
 import { readFully } from '../fileStat';
 import type { Logger } from '../types';
@@ -19,6 +19,8 @@ const SHARED_READ = 64 * 1024;
 export interface ImageSettings extends MetadataSettings {
   /** `kieUpload.images.optimize` as the user wrote it. */
   readonly optimize?: unknown;
+  /** How a file streamed as edited ranges is hashed while it is sent (as `fileSource` hashes a file). */
+  readonly hash?: HashOptions;
 }
 
 export interface PreparedImage {
@@ -99,7 +101,7 @@ export async function prepareImage(
         if (bytes || plan.orientation > 1 || willOptimise(settings.optimize, fileName)) {
           bytes = await materialise(access, plan, fileName, bytes !== undefined);
         }
-        source = bytes ? memorySource(bytes) : piecesSource(input.path!, plan.pieces, plan.size);
+        source = bytes ? memorySource(bytes) : piecesSource(input.path!, plan.pieces, plan.size, settings.hash);
         notes.push(...plan.notes.map(noteText));
       }
       if (plan && plan.orientation > 1 && bytes) {
@@ -119,8 +121,8 @@ export async function prepareImage(
 }
 
 async function upright(bytes: Uint8Array, plan: MetadataPlan, fileName: string): Promise<Uint8Array> {
-  if (plan.format === 'heif') {
-    return bytes; // shown turned by its container's own property (irot), never by Exif
+  if (plan.format === 'heif' || plan.format === 'mp4') {
+    return bytes; // shown turned by the container's own property (irot, a track's matrix), never by Exif
   }
   try {
     return await turnUprightBeforeSend(bytes, plan.format, plan.orientation);

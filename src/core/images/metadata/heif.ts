@@ -8,7 +8,8 @@
  * packet an empty one. The orientation a HEIF image is shown in is its `irot`/`imir` property, not
  * Exif's, so nothing is turned. The image data is kept as ranges of the file.
  */
-import { blankXmpBytes } from './xmp';
+import { boxAt, boxesIn, planEdits, type Box, type Edit } from './isobmff';
+import { blankXmpInPlace } from './xmp';
 import { DamagedImage, latin1, readExactly, type PlanBuilder, type RandomAccess } from './plan';
 import { removeGps } from './tiff';
 import type { Mode } from './jpeg';
@@ -27,66 +28,19 @@ export function isHeif(head: Uint8Array): boolean {
   return head.length >= 12 && latin1(head.subarray(4, 8)) === 'ftyp' && BRANDS.has(latin1(head.subarray(8, 12)));
 }
 
-interface Box {
-  readonly type: string;
-  /** Where its content starts (after the header), and where the box ends. */
-  readonly start: number;
-  readonly end: number;
-}
-
-/** The boxes in `data[from, to)`; a box that runs past `to` is damage. */
-function boxesIn(data: Uint8Array, from: number, to: number, where: string): Box[] {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const boxes: Box[] = [];
-  let at = from;
-  while (at + 8 <= to) {
-    let size = view.getUint32(at);
-    let start = at + 8;
-    if (size === 1) {
-      size = Number(view.getBigUint64(at + 8));
-      start += 8;
-    } else if (size === 0) {
-      size = to - at;
-    }
-    if (size < start - at || at + size > to) {
-      throw new DamagedImage(`its ${JSON.stringify(latin1(data.subarray(at + 4, at + 8)))} box in ${where} runs past its end`);
-    }
-    boxes.push({ type: latin1(data.subarray(at + 4, at + 8)), start, end: at + size });
-    at += size;
-  }
-  return boxes;
-}
-
 /** The file's `meta` box, read whole, and where it starts; undefined when there is none. */
 async function readMeta(source: RandomAccess): Promise<{ data: Uint8Array; at: number } | undefined> {
-  let at = 0;
-  while (at + 8 <= source.size) {
-    const head = await readExactly(source, at, Math.min(16, source.size - at), 'a box header');
-    const view = new DataView(head.buffer);
-    let size = view.getUint32(0);
-    if (size === 1) {
-      if (head.length < 16) {
-        throw new DamagedImage(`its box at byte ${at} is cut short`);
+  for (let box = await boxAt(source, 0, source.size); box; box = await boxAt(source, box.end, source.size)) {
+    if (box.type === 'meta') {
+      if (box.end > source.size || box.end - box.at > MAX_META_BYTES) {
+        throw new DamagedImage(`its meta box at byte ${box.at} runs past the end of the file`);
       }
-      size = Number(view.getBigUint64(8));
-    } else if (size === 0) {
-      size = source.size - at;
+      return { data: await readExactly(source, box.at, box.end - box.at, 'the meta box'), at: box.at };
     }
-    const type = latin1(head.subarray(4, 8));
-    if (size < 8) {
-      throw new DamagedImage(`its ${JSON.stringify(type)} box at byte ${at} has a size of ${size}`);
-    }
-    if (type === 'meta') {
-      if (at + size > source.size || size > MAX_META_BYTES) {
-        throw new DamagedImage(`its meta box at byte ${at} runs past the end of the file`);
-      }
-      return { data: await readExactly(source, at, size, 'the meta box'), at };
-    }
-    if (at + size > source.size) {
+    if (box.end > source.size) {
       // The image data cut short after the metadata (a file not fully copied): nothing more to find.
       return undefined;
     }
-    at += size;
   }
   return undefined;
 }
@@ -200,7 +154,7 @@ function kindOf(item: Item): 'exif' | 'xmp' | undefined {
 }
 
 export async function planHeif(source: RandomAccess, plan: PlanBuilder, mode: Mode): Promise<{ orientation: number }> {
-  const edits: Array<{ offset: number; bytes: Uint8Array }> = [];
+  const edits: Edit[] = [];
   const found = await readMeta(source);
   if (found) {
     const { data: meta, at: metaAt } = found;
@@ -242,17 +196,7 @@ export async function planHeif(source: RandomAccess, plan: PlanBuilder, mode: Mo
       }
     }
   }
-  edits.sort((a, b) => a.offset - b.offset);
-  let at = 0;
-  for (const edit of edits) {
-    if (edit.offset < at) {
-      throw new DamagedImage('its metadata items overlap');
-    }
-    plan.keep(at, edit.offset);
-    plan.put(edit.bytes);
-    at = edit.offset + edit.bytes.length;
-  }
-  plan.keep(at, source.size);
+  planEdits(plan, edits, source.size);
   return { orientation: 1 };
 }
 
@@ -290,14 +234,5 @@ function editXmp(item: Uint8Array, mode: Mode): boolean {
     }
     return true;
   }
-  const blanked = blankXmpBytes(item);
-  if (!blanked) {
-    return false;
-  }
-  if (blanked.clean) {
-    item.set(blanked.bytes);
-  } else {
-    item.fill(0x20);
-  }
-  return true;
+  return blankXmpInPlace(item);
 }

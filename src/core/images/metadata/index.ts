@@ -1,16 +1,19 @@
 /**
- * Location (or all metadata) removed from a JPEG, PNG, WebP, HEIC/HEIF or AVIF before it is sent, without reading
+ * Location (or all metadata) removed from a JPEG, PNG, WebP, HEIC/HEIF or AVIF image, or an MP4 or
+ * QuickTime video, before it is sent, without reading
  * the image whole: see `plan.ts`. The format is told by the bytes, not by the file's name.
  */
 import { isHeif, planHeif } from './heif';
 import { planJpeg, type Mode } from './jpeg';
+import { isIsoMedia, planMp4 } from './mp4';
 import { DamagedImage, PlanBuilder, type MetadataNote, type Piece, type RandomAccess } from './plan';
 import { isPng, planPng } from './png';
 import { isWebp, planWebp } from './webp';
 
 export { DamagedImage, memoryAccess, type MetadataNote, type Piece, type RandomAccess } from './plan';
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'heif';
+/** The formats whose metadata is read: images, and MP4/QuickTime videos (`mp4`). */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'heif' | 'mp4';
 
 export interface MetadataSettings {
   /** `kieUpload.images.removeLocation`. */
@@ -31,7 +34,8 @@ export interface MetadataPlan {
   readonly orientation: number;
 }
 
-export function imageFormat(head: Uint8Array): ImageFormat | undefined {
+/** The format `head` (the file's first 12 bytes) starts, for a file of `size` bytes. */
+export function imageFormat(head: Uint8Array, size = Number.MAX_SAFE_INTEGER): ImageFormat | undefined {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
     return 'jpeg';
   }
@@ -41,7 +45,10 @@ export function imageFormat(head: Uint8Array): ImageFormat | undefined {
   if (isWebp(head)) {
     return 'webp';
   }
-  return isHeif(head) ? 'heif' : undefined;
+  if (isHeif(head)) {
+    return 'heif';
+  }
+  return isIsoMedia(head, size) ? 'mp4' : undefined;
 }
 
 /**
@@ -54,12 +61,12 @@ export async function planMetadataRemoval(source: RandomAccess, settings: Metada
   if (!mode || source.size < 12) {
     return undefined;
   }
-  const format = imageFormat(Uint8Array.from(await source.read(0, 12)));
+  const format = imageFormat(Uint8Array.from(await source.read(0, 12)), source.size);
   if (!format) {
     return undefined;
   }
   const plan = new PlanBuilder();
-  const walk = { jpeg: planJpeg, png: planPng, webp: planWebp, heif: planHeif }[format];
+  const walk = { jpeg: planJpeg, png: planPng, webp: planWebp, heif: planHeif, mp4: planMp4 }[format];
   let orientation: number;
   try {
     ({ orientation } = await walk(source, plan, mode));

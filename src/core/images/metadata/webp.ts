@@ -4,7 +4,7 @@
  * announce them are cleared and the RIFF size is written anew. The image data (VP8, VP8L, ALPH,
  * ANIM/ANMF) and the colour profile (ICCP) are kept as ranges of the file.
  */
-import { blankXmpBytes } from './xmp';
+import { blankXmpInPlace } from './xmp';
 import { DamagedImage, latin1, readExactly, type PlanBuilder, type RandomAccess } from './plan';
 import { orientationOrOne, removeGps } from './tiff';
 import type { Mode } from './jpeg';
@@ -51,7 +51,7 @@ export async function planWebp(source: RandomAccess, plan: PlanBuilder, mode: Mo
           orientation = orientationOrOne(tiffOf(data));
         }
         plan.drop();
-      } else if (type === 'EXIF' ? removeGps(tiffOf(data)) : blankInPlace(data)) {
+      } else if (type === 'EXIF' ? removeGps(tiffOf(data)) : blankXmpInPlace(data)) {
         plan.put(whole);
         plan.notes.add('location');
       } else {
@@ -72,18 +72,4 @@ export async function planWebp(source: RandomAccess, plan: PlanBuilder, mode: Mo
     plan.pieces.unshift({ start: 0, end: 12 });
   }
   return { orientation };
-}
-
-/** XMP location blanked inside `data`; when it cannot be done cleanly, every byte of the packet becomes a space. */
-function blankInPlace(data: Uint8Array): boolean {
-  const blanked = blankXmpBytes(data);
-  if (!blanked) {
-    return false;
-  }
-  if (blanked.clean) {
-    data.set(blanked.bytes);
-  } else {
-    data.fill(0x20);
-  }
-  return true;
 }

@@ -36,3 +36,17 @@ export function blankXmpBytes(bytes: Uint8Array): { bytes: Uint8Array; clean: bo
   const result = blankXmpLocation(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
   return result && { bytes: Buffer.from(result.text, 'latin1'), clean: result.clean };
 }
+
+/** XMP location blanked inside `data`, in place; when it cannot be done cleanly, every byte of the packet becomes a space. Whether it held one. */
+export function blankXmpInPlace(data: Uint8Array): boolean {
+  const blanked = blankXmpBytes(data);
+  if (!blanked) {
+    return false;
+  }
+  if (blanked.clean) {
+    data.set(blanked.bytes);
+  } else {
+    data.fill(0x20);
+  }
+  return true;
+}
