@@ -17,6 +17,7 @@ import {
   pngChunks,
   pngWithPlace,
   readExif,
+  tiffWithPlace,
   VIDEO_PLACE,
   videoWithPlace,
   webpChunks,
@@ -153,7 +154,7 @@ describe('image metadata: location removed before upload', function () {
     });
 
     it('random bytes after a valid header: refused as damaged, or planned within the file — never another error', async () => {
-      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30), heifWithPlace().subarray(0, 32), videoWithPlace().subarray(0, 28)];
+      const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30), heifWithPlace().subarray(0, 32), videoWithPlace().subarray(0, 28), tiffWithPlace().subarray(0, 8)];
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...heads), fc.uint8Array({ minLength: 0, maxLength: 600 }), async (head, tail) => {
           const bytes = Buffer.concat([head, tail]);
@@ -167,7 +168,7 @@ describe('image metadata: location removed before upload', function () {
     });
 
     it('bytes changed at random inside the metadata (Exif offsets, lengths, IPTC sizes): refused as damaged or planned — never another error', async () => {
-      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace(), heifWithPlace(), heifWithPlace({ exifIn: 'idat' }), videoWithPlace()];
+      const images = [await jpegWithPlace(64, 48), await pngWithPlace(), await webpWithPlace(), heifWithPlace(), heifWithPlace({ exifIn: 'idat' }), videoWithPlace(), tiffWithPlace()];
       await fc.assert(
         fc.asyncProperty(fc.nat(images.length - 1), fc.array(fc.tuple(fc.nat(1500), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (which, edits) => {
           const bytes = Buffer.from(images[which]);
@@ -262,6 +263,41 @@ describe('image metadata: HEIC and AVIF (the iPhone\'s photos)', () => {
     await assert.rejects(planMetadataRemoval(memoryAccess(broken), LOCATION), DamagedImage);
     const cut = heifWithPlace().subarray(0, heifWithPlace().length - 600);
     await assert.rejects(planMetadataRemoval(memoryAccess(cut), LOCATION), /lies outside the file/);
+  });
+});
+
+describe('image metadata: TIFF and camera raw files (DNG, NEF, CR2 …)', () => {
+  async function exifOf(bytes: Uint8Array): Promise<Record<string, unknown>> {
+    return (await exifr.parse(Buffer.from(bytes), { gps: true, xmp: true, translateValues: false })) as Record<string, unknown>;
+  }
+
+  it('the GPS directory leaves IFD0 and its values are zeroed, XMP loses its place; make, orientation, Exif and the image stay', async () => {
+    const tiff = tiffWithPlace();
+    assert.equal((await exifOf(tiff)).latitude !== undefined, true, 'the fixture has its place where a reader finds it');
+    for (const settings of [LOCATION, ALL]) {
+      const { plan, out } = await run(tiff, settings);
+      assert.equal(plan.format, 'tiff');
+      assert.deepEqual(plan.notes, ['location'], 'a raw converter needs the rest, so it stays even with removeAllMetadata');
+      assert.equal(out.length, tiff.length);
+      const exif = await exifOf(out);
+      assert.equal(exif.latitude, undefined);
+      assert.equal(exif.GPSLatitude, undefined);
+      assert.equal(exif.Orientation, 6);
+      assert.equal(exif.Make, 'Kie Test Camera');
+      assert.ok(exif.DateTimeOriginal, 'the Exif directory is still found');
+      assert.doesNotMatch(out.toString('latin1'), /GPS|Berlin|52,31/);
+      assert.ok(out.subarray(-64 * 1024).equals(tiff.subarray(-64 * 1024)), 'the image data is untouched');
+    }
+  });
+
+  it('a TIFF whose first directory or XMP packet lies outside the file is refused; one without a place is left as it is', async () => {
+    const tiff = tiffWithPlace();
+    const lost = Buffer.from(tiff);
+    lost.writeUInt32BE(tiff.length + 10, 4);
+    await assert.rejects(planMetadataRemoval(memoryAccess(lost), LOCATION), /its first directory lies outside the file/);
+    const { out } = await run(tiff);
+    const again = await planMetadataRemoval(memoryAccess(out), LOCATION);
+    assert.equal(again?.changed, false, 'nothing left to remove');
   });
 });
 

@@ -9,7 +9,7 @@ import { applyOrientation } from '../../src/core/images/optimize/orientation';
 import { codecs } from '../../src/core/images/optimize/codecs';
 import { startEmulator, type Emulator } from '../emulator/server';
 import * as exifr from 'exifr';
-import { heifWithPlace, iccProfile, videoWithPlace, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
+import { heifWithPlace, iccProfile, tiffWithPlace, videoWithPlace, jpegSegments, jpegWithPlace, pixelHash, placesIn, pngChunks, pngWithPlace, readExif, webpChunks, webpWithPlace } from '../fixtures/images';
 
 const KEY = 'test-key-123456';
 
@@ -73,6 +73,18 @@ describe('image metadata: what reaches the emulator', function () {
     assert.deepEqual(record.notes, ['location removed']);
     assert.equal(record.mimeType, 'image/heic');
     assert.equal(record.sha256, createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('a camera raw file (DNG) from disk arrives without its place, its make and orientation kept', async () => {
+    const raw = tiffWithPlace();
+    const record = await client().uploadFile(await write('IMG_0042.DNG', raw));
+    const bytes = await received(record.url);
+    assert.equal(bytes.length, raw.length);
+    const exif = (await exifr.parse(bytes, { gps: true, translateValues: false })) as { latitude?: number; Orientation?: number; Make?: string };
+    assert.equal(exif.latitude, undefined);
+    assert.equal(exif.Orientation, 6);
+    assert.equal(exif.Make, 'Kie Test Camera');
+    assert.deepEqual(record.notes, ['location removed']);
   });
 
   it('a phone\'s video (MOV) from disk arrives without its place, its media byte for byte', async () => {

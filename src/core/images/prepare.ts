@@ -121,7 +121,7 @@ export async function prepareImage(
 }
 
 async function upright(bytes: Uint8Array, plan: MetadataPlan, fileName: string): Promise<Uint8Array> {
-  if (plan.format === 'heif' || plan.format === 'mp4') {
+  if (plan.format === 'heif' || plan.format === 'tiff' || plan.format === 'mp4') {
     return bytes; // shown turned by the container's own property (irot, a track's matrix), never by Exif
   }
   try {

@@ -1,11 +1,12 @@
 /**
- * Location (or all metadata) removed from a JPEG, PNG, WebP, HEIC/HEIF or AVIF image, or an MP4 or
- * QuickTime video, before it is sent, without reading
+ * Location (or all metadata) removed from a JPEG, PNG, WebP, HEIC/HEIF or AVIF image, a TIFF or
+ * camera raw file (location only), or an MP4 or QuickTime video, before it is sent, without reading
  * the image whole: see `plan.ts`. The format is told by the bytes, not by the file's name.
  */
 import { isHeif, planHeif } from './heif';
 import { planJpeg, type Mode } from './jpeg';
 import { isIsoMedia, planMp4 } from './mp4';
+import { isTiff, planTiff } from './tiffFile';
 import { DamagedImage, PlanBuilder, type MetadataNote, type Piece, type RandomAccess } from './plan';
 import { isPng, planPng } from './png';
 import { isWebp, planWebp } from './webp';
@@ -13,7 +14,7 @@ import { isWebp, planWebp } from './webp';
 export { DamagedImage, memoryAccess, type MetadataNote, type Piece, type RandomAccess } from './plan';
 
 /** The formats whose metadata is read: images, and MP4/QuickTime videos (`mp4`). */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'heif' | 'mp4';
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'heif' | 'tiff' | 'mp4';
 
 export interface MetadataSettings {
   /** `kieUpload.images.removeLocation`. */
@@ -48,6 +49,9 @@ export function imageFormat(head: Uint8Array, size = Number.MAX_SAFE_INTEGER): I
   if (isHeif(head)) {
     return 'heif';
   }
+  if (isTiff(head)) {
+    return 'tiff';
+  }
   return isIsoMedia(head, size) ? 'mp4' : undefined;
 }
 
@@ -66,7 +70,7 @@ export async function planMetadataRemoval(source: RandomAccess, settings: Metada
     return undefined;
   }
   const plan = new PlanBuilder();
-  const walk = { jpeg: planJpeg, png: planPng, webp: planWebp, heif: planHeif, mp4: planMp4 }[format];
+  const walk = { jpeg: planJpeg, png: planPng, webp: planWebp, heif: planHeif, tiff: planTiff, mp4: planMp4 }[format];
   let orientation: number;
   try {
     ({ orientation } = await walk(source, plan, mode));
@@ -74,7 +78,8 @@ export async function planMetadataRemoval(source: RandomAccess, settings: Metada
     // A DataView read out of bounds: an offset in the metadata that points nowhere.
     throw error instanceof RangeError ? new DamagedImage(error.message) : error;
   }
-  if (mode === 'all' && plan.changed) {
+  // TIFF and camera raw files keep the metadata a raw converter needs (see tiffFile.ts).
+  if (mode === 'all' && plan.changed && format !== 'tiff') {
     plan.notes.add('all');
   }
   return { format, pieces: plan.pieces, size: plan.size, changed: plan.changed, notes: [...plan.notes], orientation };
