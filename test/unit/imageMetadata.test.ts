@@ -396,4 +396,21 @@ describe('image metadata: other writers', () => {
     const without = Buffer.concat([png.subarray(0, ihdrEnd), raw(plainExif), png.subarray(ihdrEnd)]);
     assert.ok(pngChunks((await run(without)).out).some((c) => c.type === 'zTXt'), 'a raw profile without GPS stays');
   });
+
+  it('a PNG whose raw IPTC profile (as exiftool writes one: 8BIM resources) names a city loses that chunk; one with a caption only keeps it', async () => {
+    const png = await pngWithPlace();
+    const ihdrEnd = 8 + 25;
+    const dataset = (number: number, text: string) => Buffer.concat([Buffer.from([0x1c, 2, number, 0, text.length]), Buffer.from(text, 'latin1')]);
+    const raw = (iptc: Buffer) => {
+      const resource = Buffer.concat([Buffer.from('8BIM', 'latin1'), Buffer.from([0x04, 0x04, 0, 0, 0, 0, 0, iptc.length]), iptc]);
+      const text = Buffer.from(`\nIPTC profile\n${String(resource.length).padStart(8)}\n${resource.toString('hex')}\n`, 'latin1');
+      return pngChunk('zTXt', Buffer.concat([Buffer.from('Raw profile type iptc\0\0', 'latin1'), deflateSync(text)]));
+    };
+    const withCity = Buffer.concat([png.subarray(0, ihdrEnd), raw(dataset(90, 'Berlin')), png.subarray(ihdrEnd)]);
+    const { plan, out } = await run(withCity);
+    assert.ok(!pngChunks(out).some((c) => c.type === 'zTXt'), 'the raw IPTC profile naming the city is gone');
+    assert.ok(plan.notes.includes('location'));
+    const captionOnly = Buffer.concat([png.subarray(0, ihdrEnd), raw(dataset(120, 'a caption')), png.subarray(ihdrEnd)]);
+    assert.ok(pngChunks((await run(captionOnly)).out).some((c) => c.type === 'zTXt'), 'a raw IPTC profile without a place stays');
+  });
 });

@@ -19,6 +19,19 @@ const PHOTOSHOP = 'Photoshop 3.0\0';
 const ICC = 'ICC_PROFILE\0';
 /** IPTC datasets of record 2 that name a place: location code and name, city, sublocation, state, country code and name. */
 const IPTC_PLACES = new Set([26, 27, 90, 92, 95, 100, 101]);
+
+/**
+ * Whether IPTC data (bare, or inside Photoshop's `8BIM` resources) anywhere in `bytes` has a
+ * non-empty place dataset. A scan, not a parse: it may find one that is not there, never miss one.
+ */
+export function mentionsIptcPlace(bytes: Uint8Array): boolean {
+  for (let at = bytes.indexOf(0x1c); at !== -1 && at + 5 <= bytes.length; at = bytes.indexOf(0x1c, at + 1)) {
+    if (bytes[at + 1] === 2 && IPTC_PLACES.has(bytes[at + 2]) && ((bytes[at + 3] << 8) | bytes[at + 4]) > 0) {
+      return true;
+    }
+  }
+  return false;
+}
 const SCAN_CHUNK = 1024 * 1024;
 
 interface Walk {

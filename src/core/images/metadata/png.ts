@@ -6,6 +6,7 @@
  */
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { blankXmpBytes } from './xmp';
+import { mentionsIptcPlace } from './jpeg';
 import { DamagedImage, latin1, readExactly, type PlanBuilder, type RandomAccess } from './plan';
 import { hasGps, orientationOrOne, removeGps } from './tiff';
 import type { Mode } from './jpeg';
@@ -163,16 +164,23 @@ function readText(type: string, data: Uint8Array): Text {
   }
 }
 
-/** ImageMagick's "Raw profile type exif|APP1|xmp": hex text after a header line and a length line. */
+/**
+ * ImageMagick's "Raw profile type exif|APP1|xmp|iptc|8bim" (exiftool writes them too): hex text
+ * after a header line and a length line.
+ */
 function rawProfileHasPlace(text: Text): boolean {
-  const profile = /^Raw profile type (exif|APP1|xmp)$/i.exec(text.keyword);
+  const profile = /^Raw profile type (exif|APP1|xmp|iptc|8bim)$/i.exec(text.keyword);
   if (!profile || !text.value) {
     return false;
   }
-  const hex = latin1(text.value).replace(/^\s*\S*\s*\d+\s*/, '').replace(/\s+/g, '');
+  const hex = latin1(text.value).replace(/^\s*\S*(?:\s+profile)?\s*\d+\s*/i, '').replace(/\s+/g, '');
   const bytes = Buffer.from(hex, 'hex');
-  if (profile[1].toLowerCase() === 'xmp') {
+  const kind = profile[1].toLowerCase();
+  if (kind === 'xmp') {
     return blankXmpBytes(bytes) !== undefined;
+  }
+  if (kind === 'iptc' || kind === '8bim') {
+    return mentionsIptcPlace(bytes);
   }
   const tiff = latin1(bytes.subarray(0, 6)) === 'Exif\0\0' ? bytes.subarray(6) : bytes;
   try {
