@@ -253,7 +253,8 @@ export function blankIptcPlaces(irb: Uint8Array): boolean {
   return blanked;
 }
 
-function blankIptc(iptc: Uint8Array): boolean {
+/** IPTC datasets (record 2) that name a place, overwritten with spaces in place. Returns whether any were. */
+export function blankIptc(iptc: Uint8Array): boolean {
   let blanked = false;
   let at = 0;
   while (at + 5 <= iptc.length && iptc[at] === 0x1c) {
@@ -263,7 +264,8 @@ function blankIptc(iptc: Uint8Array): boolean {
     if (size & 0x8000 || at + 5 + size > iptc.length) {
       throw new DamagedImage('its IPTC data runs past the end of its block');
     }
-    if (record === 2 && IPTC_PLACES.has(dataset) && size > 0) {
+    // A place already blank (spaces) is no place: sending the file again changes nothing.
+    if (record === 2 && IPTC_PLACES.has(dataset) && iptc.subarray(at + 5, at + 5 + size).some((byte) => byte !== 0x20)) {
       iptc.fill(0x20, at + 5, at + 5 + size);
       blanked = true;
     }

@@ -1,18 +1,20 @@
 /**
  * TIFF files, and the camera raw formats built on TIFF (DNG, among them the iPhone's ProRAW, NEF,
  * CR2, ARW …): the GPS directory is taken out of IFD0 where it lies (its entry removed, the
- * directory and its values zeroed) and the XMP packet (tag 700) loses its location properties, both
- * at the same length, reading only IFD0, the GPS directory and the packet, so a raw file of any size
+ * directory and its values zeroed), and the XMP packet (tag 700), the IPTC block and Photoshop's
+ * resources lose their place names, all at the same length, reading only those, so a raw file of any size
  * streams as ranges of itself. The rest of its metadata stays, with all metadata removed too: a raw
  * converter needs the camera's make, model and settings to develop the picture.
  */
 import { planEdits, type Edit } from './isobmff';
-import type { Mode } from './jpeg';
+import { blankIptc, blankIptcPlaces, type Mode } from './jpeg';
 import { DamagedImage, readExactly, type PlanBuilder, type RandomAccess } from './plan';
 import { blankXmpInPlace } from './xmp';
 
 const GPS_POINTER = 0x8825;
 const XMP_PACKET = 0x02bc;
+const IPTC_BLOCK = 0x83bb;
+const PHOTOSHOP_RESOURCES = 0x8649;
 /** Bytes per value of each TIFF field type (1 BYTE … 13 IFD). */
 const TYPE_SIZE = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
 /** Larger XMP packets or GPS directories are not read (a camera's are a few kilobytes). */
@@ -67,14 +69,24 @@ export async function planTiff(source: RandomAccess, plan: PlanBuilder, mode: Mo
     }
     plan.notes.add('location');
   }
-  const xmp = entries.find((entry) => entry.tag === XMP_PACKET);
-  if (xmp && xmp.size > 4) {
-    if (xmp.size > MAX_READ_BYTES || xmp.value + xmp.size > source.size) {
-      throw new DamagedImage('its XMP packet lies outside the file');
+  // The XMP packet, the IPTC block and Photoshop's resources (with an IPTC block of their own):
+  // their place names become spaces where they lie.
+  const blankers: Array<[number, string, (bytes: Uint8Array) => boolean]> = [
+    [XMP_PACKET, 'its XMP packet', blankXmpInPlace],
+    [IPTC_BLOCK, 'its IPTC block', blankIptc],
+    [PHOTOSHOP_RESOURCES, 'its Photoshop resources', blankIptcPlaces],
+  ];
+  for (const [tag, what, blank] of blankers) {
+    const entry = entries.find((candidate) => candidate.tag === tag);
+    if (!entry || entry.size <= 4) {
+      continue;
     }
-    const packet = await readExactly(source, xmp.value, xmp.size, 'its XMP packet');
-    if (blankXmpInPlace(packet)) {
-      edits.push({ offset: xmp.value, bytes: packet });
+    if (entry.size > MAX_READ_BYTES || entry.value + entry.size > source.size) {
+      throw new DamagedImage(`${what} lies outside the file`);
+    }
+    const bytes = await readExactly(source, entry.value, entry.size, what);
+    if (blank(bytes)) {
+      edits.push({ offset: entry.value, bytes });
       plan.notes.add('location');
     }
   }
