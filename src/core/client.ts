@@ -9,7 +9,7 @@ import { readableFileSize, readSmallFile } from './fileStat';
 import { readEnvelope, translateError } from './httpErrors';
 import { mimeTypeFor } from './mime';
 import { prepareImage, type PreparedImage } from './images/prepare';
-import { sha256OfBytes, sha256OfFile } from './streamHash';
+import { sha256OfBytes, sha256OfFile } from './hash';
 import type { MetadataSettings } from './images/metadata';
 import { Gate, type Turn } from './pool';
 import { normalizeUploadResponse } from './response';

@@ -8,7 +8,7 @@ import { config } from '@vscode/l10n';
 export { KieClient } from './client';
 export { mimeExtension } from './mime';
 export { proxyFor } from './proxy';
-export { sha256OfBytes, sha256OfFile } from './streamHash';
+export { sha256OfBytes, sha256OfFile } from './hash';
 
 /** Translations for the engine's messages: the editor's l10n bundle for its display language. */
 export function useTranslations(contents: Record<string, string>): void {

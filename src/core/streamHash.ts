@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -62,22 +61,6 @@ export function prepareHasher(size: number): void {
 export function chunkHasher(size: number): ChunkHasher {
   const worker = size >= OFF_THREAD_MIN_BYTES ? HashWorker.shared() : undefined;
   return worker ? new OffThreadHasher(worker) : new InlineHasher();
-}
-
-/**
- * The SHA-256 of a local file read once, before an upload: what finding a live link for the same
- * bytes, or a `${hash:N}` name, costs (the extension asks only for files up to 64 MiB).
- */
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
-}
-
-export function sha256OfBytes(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 class InlineHasher implements ChunkHasher {

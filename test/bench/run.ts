@@ -24,7 +24,7 @@ import { largeMarkdownDocument } from './markdownDocument';
 import { GiB, KiB, LINK_BYTES_PER_SECOND, MiB } from './proc';
 import { bytes, machineFacts, median, ms, ratio, resultsMarkdown, table, verdict, type Row } from './report';
 import type { WorkerResult } from './worker';
-import { sha256OfFile } from '../../src/core/streamHash';
+import { sha256OfFile } from '../../src/core/hash';
 
 const KEY = 'bench-key-0123456789';
 const ROUNDS = Math.max(1, Number(process.env.KIE_BENCH_ROUNDS ?? 5) || 5);
