@@ -9,7 +9,7 @@ import { readableFileSize, readSmallFile } from './fileStat';
 import { readEnvelope, translateError } from './httpErrors';
 import { mimeTypeFor } from './mime';
 import { prepareImage, type PreparedImage } from './images/prepare';
-import { sha256OfBytes, sha256OfFile } from './hash';
+import { HASHED_BEFORE_SENDING_MAX_BYTES, sha256OfBytes, sha256OfFile } from './hash';
 import type { MetadataSettings } from './images/metadata';
 import { Gate, type Turn } from './pool';
 import { normalizeUploadResponse } from './response';
@@ -391,14 +391,11 @@ function fetchFailure(error: unknown, url: string): unknown {
   );
 }
 
-/** Files up to this size have their own SHA-256 taken when the bytes sent differ from them. */
-const SOURCE_HASH_MAX_BYTES = 64 * 1024 * 1024;
-
 async function sourceHash(original: { path?: string; whole?: Uint8Array; size: number }): Promise<string | undefined> {
   if (original.whole) {
     return sha256OfBytes(original.whole);
   }
-  if (!original.path || original.size > SOURCE_HASH_MAX_BYTES) {
+  if (!original.path || original.size > HASHED_BEFORE_SENDING_MAX_BYTES) {
     return undefined;
   }
   try {

@@ -21,9 +21,6 @@ const BY_LANGUAGE: Readonly<Record<string, LinkFormat>> = {
   org: 'org',
 };
 
-/** The languages drop and paste work in unless the user says otherwise (`kieUpload.dropAndPaste.languages`). */
-export const DEFAULT_DROP_LANGUAGES: readonly string[] = ['markdown', 'mdx', 'html', 'asciidoc', 'restructuredtext', 'latex', 'tex', 'org', 'plaintext'];
-
 export function autoFormat(languageId: string): LinkFormat {
   return BY_LANGUAGE[languageId] ?? 'url';
 }

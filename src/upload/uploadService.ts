@@ -15,9 +15,8 @@ import { clashingNames, planUrls, uploadUrlList, type PlannedUrl } from '../core
 import { batchWorkers, mapConcurrent } from '../core/pool';
 import type { Logger, UploadOptions, UploadOutcome, UploadRecord } from '../core/types';
 import { BASE64_LIMIT_BYTES, formatBytes } from '../core/validation';
+import { HASHED_BEFORE_SENDING_MAX_BYTES } from '../core/hash';
 
-/** Files are hashed before sending, to find a live link of the same bytes, only up to this size (one extra read). */
-const PREHASH_MAX_BYTES = 64 * 1024 * 1024;
 import { readProxySettings, type KieConfig } from '../platform/config';
 import { loadEngine } from './engineLoader';
 
@@ -180,9 +179,7 @@ export class UploadService implements vscode.Disposable {
    * a local file up to 64 MiB. The file is read (hashed) only when some such upload has its size.
    */
   async liveCopyOfFile(uri: vscode.Uri, options: Pick<UploadOptions, 'allowSensitive'> = {}): Promise<UploadRecord | undefined> {
-    // A file the sensitive-file guard holds back is never offered a link either: its upload goes
-    // the usual way, where the guard refuses it (or asks the person who chose it).
-    if (uri.scheme !== 'file' || (await this.heldBack(options, (engine, globs) => engine.inspectFile(uri.fsPath, globs)))) {
+    if (uri.scheme !== 'file') {
       return undefined;
     }
     let size: number;
@@ -191,16 +188,29 @@ export class UploadService implements vscode.Disposable {
     } catch {
       return undefined;
     }
-    return this.liveCopy(size, (engine) => engine.sha256OfFile(uri.fsPath));
+    // Nothing to look for (no live upload could match): neither the guard nor a hash is needed.
+    const candidates = this.liveCandidates(size);
+    // A file the sensitive-file guard holds back is never offered a link either: its upload goes
+    // the usual way, where the guard refuses it (or asks the person who chose it).
+    if (candidates.length === 0 || (await this.heldBack(options, (engine, globs) => engine.inspectFile(uri.fsPath, globs)))) {
+      return undefined;
+    }
+    return this.liveCopy(size, (engine) => engine.sha256OfFile(uri.fsPath), candidates);
   }
 
-  private async liveCopy(size: number, hash: (engine: Engine) => Promise<string>): Promise<UploadRecord | undefined> {
+  /** Live uploads (past the expiry warning) that could be of `size` bytes, or made from them (an image sent with its location removed); none over 64 MiB. */
+  private liveCandidates(size: number): UploadRecord[] {
+    if (size > HASHED_BEFORE_SENDING_MAX_BYTES) {
+      return [];
+    }
     const until = Date.now() + this.deps.getConfig().expiryWarningHours * 3_600_000;
-    // Records of the same bytes, or made from them (an image sent with its location removed).
-    const candidates = this.deps.history
+    return this.deps.history
       .list()
       .filter((record) => ((record.sha256 && record.fileSize === size) || record.sourceSha256) && Date.parse(record.expiresAt) > until);
-    if (candidates.length === 0 || size > PREHASH_MAX_BYTES) {
+  }
+
+  private async liveCopy(size: number, hash: (engine: Engine) => Promise<string>, candidates = this.liveCandidates(size)): Promise<UploadRecord | undefined> {
+    if (candidates.length === 0) {
       return undefined;
     }
     try {
