@@ -9,6 +9,7 @@ export { KieClient } from './client';
 export { mimeExtension } from './mime';
 export { proxyFor } from './proxy';
 export { sha256OfBytes, sha256OfFile } from './hash';
+export { wouldEditMetadata } from './images/prepare';
 
 /** Translations for the engine's messages: the editor's l10n bundle for its display language. */
 export function useTranslations(contents: Record<string, string>): void {

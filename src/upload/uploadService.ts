@@ -107,7 +107,7 @@ export class UploadService implements vscode.Disposable {
   async uploadData(data: Uint8Array, fileName: string, options: UploadOptions = {}, controls: UploadControls = {}): Promise<UploadOutcome> {
     const live =
       options?.reuseLiveLink === true && data instanceof Uint8Array && !(await this.heldBack(options, (engine, globs) => engine.findSensitive(String(fileName), data, globs)))
-        ? await this.liveCopy(data.byteLength, async (engine) => engine.sha256OfBytes(data))
+        ? await this.liveCopy(data.byteLength, async (engine) => engine.sha256OfBytes(data), (engine) => engine.wouldEditMetadata({ whole: data }, this.metadataSettings()))
         : undefined;
     if (live) {
       return this.reused('data', live);
@@ -195,7 +195,12 @@ export class UploadService implements vscode.Disposable {
     if (candidates.length === 0 || (await this.heldBack(options, (engine, globs) => engine.inspectFile(uri.fsPath, globs)))) {
       return undefined;
     }
-    return this.liveCopy(size, (engine) => engine.sha256OfFile(uri.fsPath), candidates);
+    return this.liveCopy(size, (engine) => engine.sha256OfFile(uri.fsPath), (engine) => engine.wouldEditMetadata({ path: uri.fsPath }, this.metadataSettings()), candidates);
+  }
+
+  private metadataSettings(): { removeLocation: boolean; removeAllMetadata: boolean } {
+    const { removeLocation, removeAllMetadata } = this.deps.getConfig();
+    return { removeLocation, removeAllMetadata };
   }
 
   /** Live uploads (past the expiry warning) that could be of `size` bytes, or made from them (an image sent with its location removed); none over 64 MiB. */
@@ -209,13 +214,27 @@ export class UploadService implements vscode.Disposable {
       .filter((record) => ((record.sha256 && record.fileSize === size) || record.sourceSha256) && Date.parse(record.expiresAt) > until);
   }
 
-  private async liveCopy(size: number, hash: (engine: Engine) => Promise<string>, candidates = this.liveCandidates(size)): Promise<UploadRecord | undefined> {
+  /**
+   * A live upload of these bytes. One that sent them as they are is not reused when the metadata
+   * settings would now change them (an upload from before the location was removed, or from while
+   * removeLocation was off): its link still serves the place. One made from them is (`sourceSha256`:
+   * sent with its location removed).
+   */
+  private async liveCopy(
+    size: number,
+    hash: (engine: Engine) => Promise<string>,
+    edited: (engine: Engine) => Promise<boolean>,
+    candidates = this.liveCandidates(size),
+  ): Promise<UploadRecord | undefined> {
     if (candidates.length === 0) {
       return undefined;
     }
     try {
-      const sha256 = await hash(await loadEngine());
-      return candidates.find((record) => (record.sha256 === sha256 && record.fileSize === size) || record.sourceSha256 === sha256);
+      const engine = await loadEngine();
+      const sha256 = await hash(engine);
+      const madeFrom = candidates.find((record) => record.sourceSha256 === sha256);
+      const asIs = candidates.find((record) => record.sha256 === sha256 && record.fileSize === size);
+      return madeFrom ?? (asIs && !(await edited(engine)) ? asIs : undefined);
     } catch (error) {
       this.deps.logger.warn(`Could not hash the file to look for a live link: ${(error as Error).message}`);
       return undefined;
@@ -418,7 +437,7 @@ export class UploadService implements vscode.Disposable {
         proxy: proxyUrl ? { url: proxyUrl, strictSSL: http.strictSSL } : undefined,
         maxRequests: config.maxConcurrentUploads,
         imageOptimize: config.imageOptimize,
-        imageMetadata: { removeLocation: config.removeLocation, removeAllMetadata: config.removeAllMetadata },
+        imageMetadata: this.metadataSettings(),
       },
       { getApiKey: () => this.deps.getApiKey(), logger: this.deps.logger },
     );

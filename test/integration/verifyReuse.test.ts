@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { UploadOutcome } from '../../src/core/types';
 import type { ReuseQuestion } from '../../src/upload/reuseLinks';
 import type { Emulator } from '../emulator/server';
+import { jpegWithPlace } from '../fixtures/images';
 import { api, cleanUp, TEST_KEY, uploadAgain, useEmulator, workspaceFile } from './helpers';
 
 async function sha256Of(uri: vscode.Uri): Promise<string> {
@@ -89,6 +90,33 @@ describe('verified links and reused uploads', () => {
     assert.ok(again.record, again.error?.message);
     assert.notEqual(again.record.url, first.record.url, 'without the option it uploads again');
     assert.equal(emulator.stats.requests, before + 1);
+  });
+
+  it('a link that still serves a photo\'s place is not reused once its location would be removed', async () => {
+    const extension = await api();
+    const settings = vscode.workspace.getConfiguration('kieUpload');
+    const photo = workspaceFile('with-place.jpg');
+    await vscode.workspace.fs.writeFile(photo, await jpegWithPlace(320, 240));
+    try {
+      await settings.update('images.removeLocation', false, vscode.ConfigurationTarget.Global);
+      const [asIs] = await extension.uploadFiles([photo]);
+      assert.ok(asIs.record, asIs.error?.message);
+      assert.deepEqual(asIs.record.notes ?? [], [], 'sent with its place, as the setting said then');
+      await settings.update('images.removeLocation', undefined, vscode.ConfigurationTarget.Global);
+      const before = emulator.stats.requests;
+      const [again] = await extension.uploadFiles([photo], { reuseLiveLink: true });
+      assert.ok(again.record, again.error?.message);
+      assert.notEqual(again.record.url, asIs.record.url, 'the link with the place is not handed out');
+      assert.equal(emulator.stats.requests, before + 1);
+      assert.deepEqual(again.record.notes, ['location removed']);
+      // And the upload made without the place is reused for the same photo.
+      const [third] = await extension.uploadFiles([photo], { reuseLiveLink: true });
+      assert.equal(third.record?.url, again.record.url);
+      assert.equal(emulator.stats.requests, before + 1);
+    } finally {
+      await settings.update('images.removeLocation', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.fs.delete(photo);
+    }
   });
 
   it('a person is offered Reuse Link for bytes with a live link; Upload Again sends them', async () => {

@@ -120,6 +120,27 @@ export async function prepareImage(
   return source ? { source, fileName, notes } : undefined;
 }
 
+/**
+ * Whether the settings would change the file's metadata before it is sent (a place to remove, or
+ * all metadata). A damaged image counts as changed: it is not sent as it is either.
+ */
+export async function wouldEditMetadata(input: { readonly path?: string; readonly whole?: Uint8Array }, settings: MetadataSettings): Promise<boolean> {
+  if (!settings.removeLocation && !settings.removeAllMetadata) {
+    return false;
+  }
+  const access: RandomAccess & { close?(): Promise<void> } = input.whole ? memoryAccess(input.whole) : await openAccess(input.path!);
+  try {
+    return (await planMetadataRemoval(access, settings))?.changed === true;
+  } catch (error) {
+    if (error instanceof DamagedImage) {
+      return true;
+    }
+    throw error;
+  } finally {
+    await access.close?.();
+  }
+}
+
 async function upright(bytes: Uint8Array, plan: MetadataPlan, fileName: string): Promise<Uint8Array> {
   if (plan.format === 'heif' || plan.format === 'tiff' || plan.format === 'mp4') {
     return bytes; // shown turned by the container's own property (irot, a track's matrix), never by Exif
