@@ -132,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): KieUploadApi {
       publisher,
       keepAlive,
       askReuse: testing && ((question) => (testing.answerReuse ?? showReuseQuestion)(question)),
+      onVerifyReport: testing && ((report) => testing.verifyReports.push(report)),
     }),
   );
   warnings.check();

@@ -26,7 +26,7 @@ import { UploadFilesCommand, UploadFromExplorerCommand } from './uploadFilesComm
 import { UploadLocalImagesCommand } from './uploadLocalImagesCommand';
 import { UploadUrlCommand } from './uploadUrlCommand';
 import { UploadUrlsInSelectionCommand } from './uploadUrlsInSelectionCommand';
-import { VerifyLinkCommand } from './verifyLinkCommand';
+import { VerifyLinkCommand, type VerifyReport } from './verifyLinkCommand';
 
 /** What the commands act on: the services extension.ts builds. */
 export interface CommandServices {
@@ -41,6 +41,8 @@ export interface CommandServices {
   keepAlive: KeepAliveService;
   /** Stands in for the Reuse Link question (test mode only). */
   askReuse?: AskReuse;
+  /** Sees Verify Link's warnings about broken links (test mode only). */
+  onVerifyReport?: (report: VerifyReport) => void;
 }
 
 /** Every command the manifest contributes, one module each (an integration test checks both lists match). */
@@ -64,7 +66,7 @@ export function allCommands(services: CommandServices): Command[] {
     new DownloadToWorkspaceCommand(history, { uploads, status }),
     new ReuploadCommand(history, uploadDeps),
     new RemoveFromHistoryCommand(history),
-    new VerifyLinkCommand(history, uploads, (records) => reuploadRecords(uploadDeps, records)),
+    new VerifyLinkCommand(history, uploads, (records) => reuploadRecords(uploadDeps, records), services.onVerifyReport),
     new ClearExpiredCommand(history),
     new RefreshCommand(history, services.recentUploads),
     new UploadLocalImagesCommand(services.publisher),

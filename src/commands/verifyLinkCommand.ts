@@ -19,6 +19,8 @@ export class VerifyLinkCommand extends HistoryItemCommand<LinkState | LinkState[
     history: UploadHistory,
     private readonly uploads: UploadService,
     private readonly reupload: (records: UploadRecord[]) => Promise<UploadOutcome[]>,
+    /** Sees the warning about broken links and which of them it offers to upload again (test mode only). */
+    private readonly onReport?: (report: VerifyReport) => void,
   ) {
     super(history);
   }
@@ -61,13 +63,31 @@ export class VerifyLinkCommand extends HistoryItemCommand<LinkState | LinkState[
     if (broken.length === 0) {
       return;
     }
+    // Only from where the bytes came from: a changed link's own bytes are someone else's now, and a
+    // gone link has none.
+    const sourced = new Set<UploadRecord>();
+    for (const record of broken) {
+      if (await this.uploads.hasOwnSource(record)) {
+        sourced.add(record);
+      }
+    }
+    const unsourced = vscode.l10n.t('Its original file is gone, so it cannot be uploaded again.');
     const lines = [
-      ...named('changed').map((record) => vscode.l10n.t('{0} now serves different bytes: a later upload under the same name replaced it.', record.fileName)),
-      ...named('gone').map((record) => vscode.l10n.t('{0} is gone: the file has expired or was removed.', record.fileName)),
+      ...named('changed').map((record) => vscode.l10n.t('{0} now serves different bytes: a later upload under the same name replaced it.', record.fileName) + (sourced.has(record) ? '' : ` ${unsourced}`)),
+      ...named('gone').map((record) => vscode.l10n.t('{0} is gone: the file has expired or was removed.', record.fileName) + (sourced.has(record) ? '' : ` ${unsourced}`)),
     ];
     const reupload = vscode.l10n.t('Re-upload');
-    if ((await vscode.window.showWarningMessage(lines.join(' '), reupload)) === reupload) {
-      await this.reupload(broken);
+    const offered = broken.filter((record) => sourced.has(record));
+    this.onReport?.({ message: lines.join(' '), reuploadable: offered.map((record) => record.fileName) });
+    const actions = offered.length > 0 ? [reupload] : [];
+    if ((await vscode.window.showWarningMessage(lines.join(' '), ...actions)) === reupload) {
+      await this.reupload(offered);
     }
   }
+}
+
+/** The warning Verify Link shows for changed and gone links, and the files it offers to upload again. */
+export interface VerifyReport {
+  readonly message: string;
+  readonly reuploadable: readonly string[];
 }

@@ -4,6 +4,7 @@ import type { UploadOutcome } from '../core/types';
 import type { KeepAliveService, KeepAliveTestEvent } from '../history/keepAlive';
 import type { UploadDropPasteProvider } from '../markdown/dropPaste';
 import type { PublishConfirmation } from '../markdown/publishDocument';
+import type { VerifyReport } from '../commands/verifyLinkCommand';
 import type { AskReuse } from '../upload/reuseLinks';
 import { contextKeyValue } from './contextKeys';
 
@@ -32,11 +33,13 @@ export interface TestingHandle {
   /** Keep Alive: its service (to suspend and restart it as a closed and reopened window would) and what it did. */
   keepAlive?: KeepAliveService;
   keepAliveEvents: KeepAliveTestEvent[];
+  /** Verify Link's warnings about broken links, with the files each offered to upload again. */
+  verifyReports: VerifyReport[];
 }
 
 export function createTestingHandle(context: vscode.ExtensionContext): TestingHandle | undefined {
   if (context.extensionMode !== vscode.ExtensionMode.Test) {
     return undefined;
   }
-  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], skippedSensitive: [], contextKeyValue, keepAliveEvents: [] };
+  return { globalState: context.globalState, workspaceState: context.workspaceState, logLines: [], warnings: [], settledDropsAndPastes: [], skippedSensitive: [], contextKeyValue, keepAliveEvents: [], verifyReports: [] };
 }

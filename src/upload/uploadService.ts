@@ -120,6 +120,14 @@ export class UploadService implements vscode.Disposable {
   }
 
   /**
+   * Whether a history entry can be uploaded again from where its bytes came from (its local file
+   * still there, or the URL the service fetched it from), rather than from its own link.
+   */
+  async hasOwnSource(record: UploadRecord): Promise<boolean> {
+    return /^https?:\/\//i.test(record.source) || (await existingLocalSource(record.source)) !== undefined;
+  }
+
+  /**
    * Uploads a history entry again to the same folder and name, so that its link stays the same and
    * gets a fresh expiry: from the original local file while it exists, else from its original URL,
    * else from its own link while that is alive.

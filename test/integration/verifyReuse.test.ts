@@ -66,6 +66,33 @@ describe('verified links and reused uploads', () => {
     }
   });
 
+  it('Verify Link offers Re-upload for a changed link only from the file\'s own source, never from the replaced link', async () => {
+    const extension = await api();
+    const overwrite = (record: { uploadPath: string; fileName: string }) =>
+      fetch(`${emulator.url}/api/file-base64-upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ base64Data: Buffer.from('someone else').toString('base64'), uploadPath: record.uploadPath, fileName: record.fileName }),
+      });
+    const pasted = await extension.uploadData(new TextEncoder().encode('pasted, no file behind it'), 'pasted.txt', { uploadPath: 'verify/pasted' });
+    const [local] = await extension.uploadFiles([workspaceFile('data.csv')], { uploadPath: 'verify/local' });
+    assert.ok(pasted.record && local.record);
+    assert.equal((await overwrite(pasted.record)).status, 200);
+    assert.equal((await overwrite(local.record)).status, 200);
+    const reports = extension.testing.verifyReports;
+    const before = reports.length;
+    const states = await vscode.commands.executeCommand('kieUpload.verifyLink', pasted.record, [pasted.record, local.record]);
+    assert.deepEqual(states, ['changed', 'changed']);
+    const deadline = Date.now() + 5000;
+    while (reports.length === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const report = reports[before];
+    assert.ok(report, 'the warning was shown');
+    assert.deepEqual(report.reuploadable, ['data.csv'], 'the pasted bytes cannot come back from a link that serves someone else\'s');
+    assert.match(report.message, /pasted\.txt now serves different bytes.*cannot be uploaded again/);
+  });
+
   it('verify rejects clearly for an unknown id and for an upload without a hash', async () => {
     const extension = await api();
     await assert.rejects(extension.verify('no-such-id'), /There is no upload no-such-id in Recent Uploads/);
