@@ -86,7 +86,7 @@ function chunkedSource(size: number, open: () => Promise<PositionedBytes>, hash:
       const options = hash === true ? {} : hash;
       return size === 0
         ? emptyHashed((hex) => (digest = hex))
-        : readChunks(open, size, chunkSize, { hasher: chunkHasher(size), done: (hex) => (digest = hex), waitShare: options.waitShare ?? HASH_WAIT_SHARE, gaveUp: options.gaveUp });
+        : readChunks(open, size, chunkSize, { makeHasher: chunkHasher, done: (hex) => (digest = hex), waitShare: options.waitShare ?? HASH_WAIT_SHARE, gaveUp: options.gaveUp });
     },
     sha256: () => digest,
   };
@@ -177,21 +177,26 @@ async function piecesBytes(path: string, pieces: readonly Piece[], size: number)
  */
 async function* readChunks(open: () => Promise<PositionedBytes>, size: number, chunkSize: number, hashing?: Hashing): AsyncIterable<Uint8Array> {
   const pace = hashing && new HashPace(size, hashing.waitShare);
-  const input = await open();
   const length = Math.min(chunkSize, size);
-  // Hashing: the hasher reads the very buffers the upload sends from (see streamHash.ts).
-  const buffers = hashing ? hashing.hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
-  const fill = (buffer: Buffer, position: number): Promise<number> => input.fill(buffer.subarray(0, Math.min(length, size - position)), position);
-  let offset = 0;
-  let turn = 0;
-  let reading: Promise<number> | undefined = quiet(fill(buffers[0], 0));
+  // The hasher while the hash is kept. Made here, so that whatever fails below abandons it (a job
+  // left open would keep the hashing thread alive).
+  let hasher = hashing?.makeHasher(size);
+  let input: PositionedBytes | undefined;
+  let reading: Promise<number> | undefined;
   try {
+    const bytesIn = (input = await open());
+    // Hashing: the hasher reads the very buffers the upload sends from (see streamHash.ts).
+    const buffers = hasher ? hasher.buffers(length) : [Buffer.allocUnsafeSlow(length), Buffer.allocUnsafeSlow(length)];
+    const fill = (buffer: Buffer, position: number): Promise<number> => bytesIn.fill(buffer.subarray(0, Math.min(length, size - position)), position);
+    let offset = 0;
+    let turn = 0;
+    reading = quiet(fill(buffers[0], 0));
     while (reading) {
       const bytes = await reading;
       reading = undefined;
       const chunk = buffers[turn].subarray(0, bytes);
       if (bytes > 0) {
-        hashing?.hasher.add(turn, bytes);
+        hasher?.add(turn, bytes);
       }
       offset += bytes;
       turn = (turn + 1) % buffers.length;
@@ -200,15 +205,15 @@ async function* readChunks(open: () => Promise<PositionedBytes>, size: number, c
       if (bytes === length && offset < size) {
         const next = turn;
         let wait: Promise<void> | undefined;
-        if (hashing) {
-          const mustWait = !hashing.hasher.released(next);
-          if (!pace!.keep(offset, hashing.hasher.starting, mustWait)) {
+        if (hasher) {
+          const mustWait = !hasher.released(next);
+          if (!pace!.keep(offset, hasher.starting, mustWait)) {
             // The hash would cost the upload more than it may: it is given up.
-            hashing.hasher.abandon();
-            hashing.gaveUp?.();
-            hashing = undefined;
+            hasher.abandon();
+            hasher = undefined;
+            hashing?.gaveUp?.();
           } else if (mustWait) {
-            wait = hashing.hasher.whenReleased(next).then(pace!.waiting(hashing.hasher.starting));
+            wait = hasher.whenReleased(next).then(pace!.waiting(hasher.starting));
           }
         }
         reading = quiet(wait ? wait.then(() => fill(buffers[next], offset)) : fill(buffers[next], offset));
@@ -217,15 +222,22 @@ async function* readChunks(open: () => Promise<PositionedBytes>, size: number, c
         yield chunk;
       }
     }
-    if (hashing && offset === size) {
-      hashing.done(await hashing.hasher.digest());
-      hashing = undefined;
+    if (hasher && offset === size) {
+      const kept = hasher;
+      hasher = undefined;
+      try {
+        hashing!.done(await kept.digest());
+      } catch {
+        // The hashing thread died: the record goes without a hash, the upload as it was.
+        kept.abandon();
+        hashing!.gaveUp?.();
+      }
     }
   } finally {
-    hashing?.hasher.abandon();
+    hasher?.abandon();
     // Never close the file under a read still in flight (an upload cancelled mid-chunk).
     await reading?.catch(() => undefined);
-    await input.close();
+    await input?.close();
   }
 }
 
@@ -292,7 +304,7 @@ export class HashPace {
 
 /** A read's hash: the hasher, what to call with the digest, and how long the read may wait for it. */
 interface Hashing {
-  readonly hasher: ChunkHasher;
+  readonly makeHasher: (size: number) => ChunkHasher;
   readonly done: (hex: string) => void;
   /** The share of the read's time so far that waiting for the hasher may add up to (0.03: 3%). */
   readonly waitShare: number;

@@ -100,6 +100,8 @@ class OffThreadHasher implements ChunkHasher {
   /** Buffers handed to the thread and not yet hashed, with what to call when they are. */
   private readonly pending: Array<(() => void)[] | undefined> = [];
   private finish?: { resolve: (hex: string) => void; reject: (error: Error) => void };
+  /** Why the thread can no longer hash this read (it died). */
+  private failed?: Error;
 
   constructor(private readonly worker: HashWorker) {
     this.id = worker.open((message) => this.receive(message), (error) => this.fail(error));
@@ -112,6 +114,9 @@ class OffThreadHasher implements ChunkHasher {
   }
 
   add(index: number, bytes: number): void {
+    if (this.failed) {
+      return; // nothing will hash it: the buffer is free, and digest() says why
+    }
     this.pending[index] = [];
     this.worker.post({ type: 'update', id: this.id, index, bytes });
   }
@@ -130,6 +135,9 @@ class OffThreadHasher implements ChunkHasher {
   }
 
   digest(): Promise<string> {
+    if (this.failed) {
+      return Promise.reject(this.failed);
+    }
     return new Promise<string>((resolve, reject) => {
       this.finish = { resolve, reject };
       this.worker.post({ type: 'end', id: this.id });
@@ -154,6 +162,7 @@ class OffThreadHasher implements ChunkHasher {
   }
 
   private fail(error: Error): void {
+    this.failed = error;
     this.releaseAll();
     this.finish?.reject(error);
   }
