@@ -153,6 +153,22 @@ describe('image metadata: location removed before upload', function () {
       assert.equal(await outcome(wrong), 'damaged');
     });
 
+    it('a HEIC whose item list claims millions of extents of no size is refused at once; a JPEG that shrinks while it is read ends the walk', async () => {
+      const heif = heifWithPlace();
+      const iloc = heif.indexOf('iloc', 0, 'latin1') - 4;
+      const crafted = Buffer.from(heif);
+      crafted[iloc + 12] = 0x00; // offset and length sizes 0
+      crafted[iloc + 13] = 0x00; // base offset and index sizes 0
+      crafted.writeUInt16BE(0xffff, iloc + 14); // 65535 items
+      const started = performance.now();
+      await assert.rejects(planMetadataRemoval(memoryAccess(crafted), LOCATION), DamagedImage);
+      assert.ok(performance.now() - started < 1000);
+      const jpeg = await jpegWithPlace();
+      // A file that says it is longer than the bytes it gives (cut while it was read).
+      const shrinking = { size: jpeg.length + 5000, read: async (position: number, length: number) => jpeg.subarray(position, position + length) };
+      await planMetadataRemoval(shrinking, LOCATION).catch((error: unknown) => assert.ok(error instanceof DamagedImage));
+    });
+
     it('random bytes after a valid header: refused as damaged, or planned within the file — never another error', async () => {
       const heads = [(await jpegWithPlace()).subarray(0, 2), (await pngWithPlace()).subarray(0, 33), (await webpWithPlace()).subarray(0, 30), heifWithPlace().subarray(0, 32), videoWithPlace().subarray(0, 28), tiffWithPlace().subarray(0, 8)];
       await fc.assert(

@@ -20,6 +20,9 @@ const BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 
 /** Larger `meta` boxes are not read (a real one holds a few kilobytes, thumbnails in `idat` at most a few megabytes). */
 const MAX_META_BYTES = 64 * 1024 * 1024;
 
+/** Larger Exif or XMP items are not read (a camera's are a few kilobytes, at most a few hundred). */
+const MAX_ITEM_BYTES = 16 * 1024 * 1024;
+
 /** An empty TIFF structure (big-endian, IFD0 without entries): what an Exif block holds with all metadata removed. */
 const EMPTY_TIFF = Uint8Array.from([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0]);
 const EMPTY_XMP = '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/><?xpacket end="w"?>';
@@ -120,6 +123,12 @@ function locationsIn(meta: Uint8Array, metaAt: number, iloc: Box, idat: Box | un
     at += baseOffsetSize;
     const extentCount = view.getUint16(at);
     at += 2;
+    const extentSize = indexSize + offsetSize + lengthSize;
+    // Checked before the extents are read: a list that claims more than its box holds (or many
+    // extents of no size) would otherwise make millions of entries out of a few bytes.
+    if (at + extentCount * extentSize > iloc.end || (extentSize === 0 && extentCount > 1)) {
+      throw new DamagedImage('its item locations run past their box');
+    }
     const extents: Extent[] = [];
     for (let e = 0; e < extentCount; e++) {
       at += indexSize;
@@ -175,8 +184,14 @@ export async function planHeif(source: RandomAccess, plan: PlanBuilder, mode: Mo
       if (extents.some((extent) => extent.offset < 0 || extent.offset + extent.length > source.size)) {
         throw new DamagedImage(`its ${item.type === 'Exif' ? 'Exif block' : 'XMP packet'} lies outside the file`);
       }
-      // The item's bytes, its extents one after another.
-      const parts = await Promise.all(extents.map((extent) => readExactly(source, extent.offset, extent.length, 'a metadata item')));
+      if (extents.reduce((sum, extent) => sum + extent.length, 0) > MAX_ITEM_BYTES) {
+        throw new DamagedImage(`its ${item.type === 'Exif' ? 'Exif block' : 'XMP packet'} is larger than metadata can be`);
+      }
+      // The item's bytes, its extents one after another (read in turn: a read may reuse the last one's buffer).
+      const parts: Uint8Array[] = [];
+      for (const extent of extents) {
+        parts.push(await readExactly(source, extent.offset, extent.length, 'a metadata item'));
+      }
       const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
       let filled = 0;
       for (const part of parts) {

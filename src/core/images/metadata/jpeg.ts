@@ -141,6 +141,9 @@ async function nextMarker(source: RandomAccess, from: number): Promise<number> {
   let at = from;
   while (at < source.size) {
     const chunk = await source.read(at, Math.min(SCAN_CHUNK, source.size - at));
+    if (chunk.length === 0) {
+      return source.size; // the file got shorter while it was read: no marker after this
+    }
     let i = chunk.indexOf(0xff);
     while (i !== -1 && i + 1 < chunk.length) {
       const next = chunk[i + 1];
@@ -154,7 +157,7 @@ async function nextMarker(source: RandomAccess, from: number): Promise<number> {
     } else if (at + i + 1 >= source.size) {
       return source.size; // the file ends with 0xFF
     } else {
-      at += i; // a 0xFF as the chunk's last byte is read again with the byte after it
+      at += Math.max(i, 1); // a 0xFF as the chunk's last byte is read again with the byte after it (a short read moves on)
     }
   }
   return source.size;

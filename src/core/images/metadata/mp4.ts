@@ -157,6 +157,9 @@ async function visitMeta(source: RandomAccess, meta: Box, edits: Edit[], found: 
       for (const data of await childBoxes(source, item.start, item.end, 'an ilst item')) {
         // `data`: type indicator and locale (8 bytes), then the value.
         if (data.type === 'data' && data.end - data.start > 8) {
+          if (data.end - data.start > MAX_READ_BYTES) {
+            throw new DamagedImage('its location value is larger than metadata can be');
+          }
           edits.push({ offset: data.start + 8, bytes: new Uint8Array(data.end - data.start - 8).fill(0x20) });
           found.location = true;
         }

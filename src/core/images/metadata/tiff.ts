@@ -5,10 +5,25 @@
  */
 import { DamagedImage } from './plan';
 
-const GPS_POINTER = 0x8825;
+export const GPS_POINTER = 0x8825;
 const ORIENTATION = 0x0112;
 /** Bytes per value of each TIFF field type (1 BYTE … 13 IFD). */
-const TYPE_SIZE = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
+export const TYPE_SIZE = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
+
+/**
+ * Removes the entry at byte `entry` from the directory at `ifd` (of `count` entries) in `view`, in
+ * place: the entries after it move up, the count drops by one, the pointer to the next directory
+ * follows the last entry, and the 12 bytes freed at the end become zeros. Every offset stays valid.
+ */
+export function removeDirectoryEntry(view: DataView, little: boolean, ifd: number, count: number, entry: number): void {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const entriesEnd = ifd + 2 + count * 12;
+  const next = view.getUint32(entriesEnd, little);
+  bytes.copyWithin(entry, entry + 12, entriesEnd);
+  view.setUint16(ifd, count - 1, little);
+  view.setUint32(entriesEnd - 12, next, little);
+  bytes.fill(0, entriesEnd - 8, entriesEnd + 4);
+}
 
 interface Tiff {
   readonly bytes: Uint8Array;
@@ -103,11 +118,6 @@ export function removeGps(bytes: Uint8Array): boolean {
   }
   const { view, little, ifd0, count } = tiff;
   zeroGpsDirectory(tiff, view.getUint32(entry + 8, little));
-  const entriesEnd = ifd0 + 2 + count * 12;
-  const next = view.getUint32(entriesEnd, little);
-  bytes.copyWithin(entry, entry + 12, entriesEnd);
-  view.setUint16(ifd0, count - 1, little);
-  view.setUint32(entriesEnd - 12, next, little);
-  bytes.fill(0, entriesEnd - 8, entriesEnd + 4);
+  removeDirectoryEntry(view, little, ifd0, count, entry);
   return true;
 }

@@ -9,14 +9,12 @@
 import { planEdits, type Edit } from './isobmff';
 import { blankIptc, blankIptcPlaces, type Mode } from './jpeg';
 import { DamagedImage, readExactly, type PlanBuilder, type RandomAccess } from './plan';
+import { GPS_POINTER, removeDirectoryEntry, TYPE_SIZE } from './tiff';
 import { blankXmpInPlace } from './xmp';
 
-const GPS_POINTER = 0x8825;
 const XMP_PACKET = 0x02bc;
 const IPTC_BLOCK = 0x83bb;
 const PHOTOSHOP_RESOURCES = 0x8649;
-/** Bytes per value of each TIFF field type (1 BYTE … 13 IFD). */
-const TYPE_SIZE = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4];
 /** Larger XMP packets or GPS directories are not read (a camera's are a few kilobytes). */
 const MAX_READ_BYTES = 16 * 1024 * 1024;
 
@@ -46,22 +44,18 @@ export async function planTiff(source: RandomAccess, plan: PlanBuilder, mode: Mo
   const entries = directory.entries;
   const gps = entries.findIndex((entry) => entry.tag === GPS_POINTER);
   if (gps >= 0) {
-    // IFD0 without the GPS entry: the entries after it move up, the count drops by one, the
-    // pointer to the next directory follows the last entry, and 12 zero bytes end it.
+    // IFD0 without the GPS entry, at the same length.
     const bytes = directory.bytes;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const entriesEnd = 2 + entries.length * 12;
-    const next = view.getUint32(entriesEnd, little);
-    bytes.copyWithin(2 + gps * 12, 2 + (gps + 1) * 12, entriesEnd);
-    view.setUint16(0, entries.length - 1, little);
-    view.setUint32(entriesEnd - 12, next, little);
-    bytes.fill(0, entriesEnd - 8, entriesEnd + 4);
+    removeDirectoryEntry(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), little, 0, entries.length, 2 + gps * 12);
     edits.push({ offset: ifd0, bytes });
     const at = entries[gps].value;
     if (at >= 8 && at + 2 <= source.size) {
       const gpsDirectory = await readDirectory(source, at, little, 'its GPS directory');
       zeroed.push([at, at + gpsDirectory.bytes.length]);
       for (const entry of gpsDirectory.entries) {
+        if (entry.size > MAX_READ_BYTES) {
+          throw new DamagedImage('its GPS directory holds a value larger than metadata can be');
+        }
         if (entry.size > 4 && entry.value >= 8 && entry.value + entry.size <= source.size) {
           zeroed.push([entry.value, entry.value + entry.size]);
         }

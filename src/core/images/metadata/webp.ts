@@ -10,6 +10,8 @@ import { orientationOrOne, removeGps } from './tiff';
 import type { Mode } from './jpeg';
 
 const EXIF_FLAG = 0x08;
+/** Larger VP8X, EXIF or XMP chunks are not read (a camera's are a few kilobytes). */
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 const XMP_FLAG = 0x04;
 
 export function isWebp(head: Uint8Array): boolean {
@@ -39,6 +41,9 @@ export async function planWebp(source: RandomAccess, plan: PlanBuilder, mode: Mo
       throw new DamagedImage(`its ${JSON.stringify(type)} chunk at byte ${at} runs past the end of the file`);
     }
     const chunkEnd = Math.min(end, source.size);
+    if ((type === 'VP8X' || type === 'EXIF' || type === 'XMP ') && length > MAX_METADATA_BYTES) {
+      throw new DamagedImage(`its ${JSON.stringify(type)} chunk is larger than metadata can be (${length} bytes)`);
+    }
     if (type === 'VP8X') {
       const whole = await readExactly(source, at, chunkEnd - at, 'the VP8X chunk');
       plan.pieces.push(whole); // its flags change only if a chunk they announce goes
