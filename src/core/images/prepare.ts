@@ -94,8 +94,7 @@ export async function prepareImage(
   let source: ByteSource | undefined;
   const notes: string[] = [];
   if (settings.removeLocation || settings.removeAllMetadata) {
-    const access: RandomAccess & { close?(): Promise<void> } = bytes ? memoryAccess(bytes) : await openAccess(input.path!);
-    try {
+    await withAccess(input, async (access) => {
       const plan = await planOrRefuse(access, settings, fileName);
       if (plan?.changed) {
         if (bytes || plan.orientation > 1 || willOptimise(settings.optimize, fileName)) {
@@ -109,9 +108,7 @@ export async function prepareImage(
         source = memorySource(bytes);
         notes.push(noteText('upright'));
       }
-    } finally {
-      await access.close?.();
-    }
+    });
   }
   const optimised = await optimizeBeforeSend(bytes ? { data: bytes } : { path: input.path }, fileName, settings.optimize, logger);
   if (optimised) {
@@ -128,14 +125,24 @@ export async function wouldEditMetadata(input: { readonly path?: string; readonl
   if (!settings.removeLocation && !settings.removeAllMetadata) {
     return false;
   }
+  return withAccess(input, (access) =>
+    planMetadataRemoval(access, settings).then(
+      (plan) => plan?.changed === true,
+      (error: unknown) => {
+        if (error instanceof DamagedImage) {
+          return true;
+        }
+        throw error;
+      },
+    ),
+  );
+}
+
+/** `use` with positioned reads of the input (the bytes in memory, or the file opened once and closed after). */
+async function withAccess<T>(input: { readonly path?: string; readonly whole?: Uint8Array }, use: (access: RandomAccess) => Promise<T>): Promise<T> {
   const access: RandomAccess & { close?(): Promise<void> } = input.whole ? memoryAccess(input.whole) : await openAccess(input.path!);
   try {
-    return (await planMetadataRemoval(access, settings))?.changed === true;
-  } catch (error) {
-    if (error instanceof DamagedImage) {
-      return true;
-    }
-    throw error;
+    return await use(access);
   } finally {
     await access.close?.();
   }
