@@ -205,10 +205,10 @@ describe('image metadata: HEIC and AVIF (the iPhone\'s photos)', () => {
     return (await exifr.parse(Buffer.from(bytes), { gps: true, translateValues: false })) as { latitude?: number; Orientation?: number } | undefined;
   }
 
-  /** The byte ranges of the fixture's Exif item (with its 4-byte offset) and XMP packet. */
   /** Where the Exif item starts: its 4-byte offset (6), then `Exif\0\0` (not the item's type in the list). */
   const exifItemAt = (heif: Buffer): number => heif.indexOf('\0\0\0\x06Exif\0\0', 0, 'latin1');
 
+  /** The byte ranges of the fixture's Exif item (with its 4-byte offset) and XMP packet. */
   function itemRanges(heif: Buffer): Array<[number, number]> {
     const exif = exifItemAt(heif);
     const xmp = heif.indexOf('<?xpacket', 0, 'latin1');
